@@ -1,0 +1,367 @@
+"""The Django admin, where recipes and batches are entered. Every list is project-scoped."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    Batch,
+    Chemical,
+    Device,
+    Film,
+    LayerRecipe,
+    LigandExchangeRecipe,
+    LigandExchangeRun,
+    Membership,
+    Project,
+    RecipeComponent,
+    Stack,
+    StackLayer,
+    Substrate,
+    Synthesis,
+    SynthesisPrecursor,
+    Variant,
+)
+from .selectors import WRITE_ROLES, project_ids_for, scoped
+
+
+def _scoped_choices(model, user):
+    if model is Project:
+        return Project.objects.filter(id__in=project_ids_for(user))
+    if any(f.name == "project" for f in model._meta.fields):
+        return scoped(model.objects.all(), user)
+    return model.objects.all()
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A sidebar filter that lists only objects of the user's projects."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(obj.pk, str(obj)) for obj in _scoped_choices(field.related_model, request.user)]
+
+
+class ProjectScopedAdmin(SimpleHistoryAdmin):
+    """Staff see and pick only objects of their own projects; superusers see everything."""
+
+    project_field = "project"
+    list_select_related = ("project",)
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user, field=self.project_field)
+
+    def get_list_filter(self, request):
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, ScopedRelatedFilter)
+            filters.append(entry)
+        return filters
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.related_model
+        if model is Project:
+            kwargs["queryset"] = Project.objects.filter(
+                id__in=project_ids_for(request.user, WRITE_ROLES)
+            )
+        else:
+            kwargs["queryset"] = _scoped_choices(model, request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change and hasattr(obj, "created_by_id") and not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ScopedInline(admin.TabularInline):
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.related_model
+        if any(f.name == "project" for f in model._meta.fields):
+            kwargs["queryset"] = scoped(model.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "created_at"]
+    search_fields = ["code", "name"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(id__in=project_ids_for(request.user))
+
+
+@admin.register(Chemical)
+class ChemicalAdmin(ProjectScopedAdmin):
+    list_display = ["code", "name", "formula", "supplier", "lot", "purity_percent", "project"]
+    list_filter = ["project", "supplier"]
+    search_fields = ["code", "name", "formula", "lot", "cas_number"]
+
+
+class PrecursorInline(ScopedInline):
+    model = SynthesisPrecursor
+    fields = ["order", "chemical", "name", "amount", "unit", "role"]
+
+
+@admin.register(Synthesis)
+class SynthesisAdmin(ProjectScopedAdmin):
+    list_display = [
+        "code",
+        "material",
+        "date",
+        "target_exciton_peak_nm",
+        "measured_exciton_peak_nm",
+        "diameter_nm",
+        "concentration_mg_ml",
+        "operator",
+    ]
+    list_filter = ["project", "method", "material", "date"]
+    search_fields = ["code", "name", "notes"]
+    date_hierarchy = "date"
+    inlines = [PrecursorInline]
+
+
+class ComponentInline(ScopedInline):
+    model = RecipeComponent
+    fields = ["order", "chemical", "name", "amount", "unit", "role"]
+
+    def _frozen(self, obj) -> bool:
+        return bool(obj and obj.pk and obj.is_used)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(LigandExchangeRecipe)
+class RecipeAdmin(ProjectScopedAdmin):
+    list_display = [
+        "code",
+        "name",
+        "ligand_family",
+        "version",
+        "solvent",
+        "antisolvent",
+        "run_count",
+        "frozen",
+        "updated_at",
+    ]
+    list_filter = ["project", "ligand_family", "solvent"]
+    search_fields = ["code", "family_code", "name", "components__name", "components__chemical__name"]
+    readonly_fields = ["code", "version", "previous_version"]
+    inlines = [ComponentInline]
+    actions = ["new_version", "duplicate"]
+    change_form_template = "admin/fabrication/recipe_change_form.html"
+    fieldsets = [
+        (None, {"fields": ["project", "family_code", "code", "version", "previous_version"]}),
+        ("Chemistry", {"fields": ["name", "ligand_family", "quasi2d_n", "solvent"]}),
+        (
+            "Work-up",
+            {
+                "fields": [
+                    "antisolvent",
+                    "wash_count",
+                    "centrifuge_rpm",
+                    "centrifuge_time_s",
+                    "redispersion_solvent",
+                    "redispersion_concentration_mg_ml",
+                ]
+            },
+        ),
+        ("Notes", {"fields": ["procedure", "notes"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_runs=Count("runs"))
+
+    @admin.display(description="runs", ordering="_runs")
+    def run_count(self, obj) -> int:
+        return obj._runs
+
+    @admin.display(description="frozen", boolean=True)
+    def frozen(self, obj) -> bool:
+        return obj._runs > 0
+
+    def has_change_permission(self, request, obj=None):
+        # A used version is history: it can be viewed and copied into a new version, not edited.
+        if obj is not None and obj.pk and obj.is_used:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.version = 1
+            obj.code = services.recipe_code(obj.family_code, 1)
+        else:
+            services.recipe_assert_editable(obj)
+        super().save_model(request, obj, form, change)
+
+    def response_change(self, request, obj):
+        if "_new_version" in request.POST:
+            new = services.recipe_new_version(obj, user=request.user)
+            self.message_user(request, f"Created {new.code}; edit it here.", messages.SUCCESS)
+            url = reverse("admin:fabrication_ligandexchangerecipe_change", args=[new.pk])
+            return HttpResponseRedirect(url)
+        return super().response_change(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST" and "_new_version" in request.POST:
+            if not super().has_change_permission(request):
+                raise PermissionDenied
+            obj = self.get_object(request, object_id)
+            if obj is None:
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self.response_change(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Create a new version of the selected recipes")
+    def new_version(self, request, queryset):
+        for recipe in queryset:
+            new = services.recipe_new_version(recipe, user=request.user)
+            self.message_user(request, f"Created {new.code} from {recipe.code}.", messages.SUCCESS)
+
+    @admin.action(description="Duplicate the selected recipes as new recipe families")
+    def duplicate(self, request, queryset):
+        for recipe in queryset:
+            family = f"{recipe.family_code}-copy"
+            n = 2
+            while LigandExchangeRecipe.objects.filter(
+                project=recipe.project, family_code=family
+            ).exists():
+                family = f"{recipe.family_code}-copy{n}"
+                n += 1
+            new = services.recipe_duplicate(recipe, family_code=family, user=request.user)
+            self.message_user(request, f"Duplicated {recipe.code} as {new.code}.", messages.SUCCESS)
+
+
+@admin.register(LigandExchangeRun)
+class RunAdmin(ProjectScopedAdmin):
+    list_display = [
+        "code",
+        "synthesis",
+        "recipe",
+        "date",
+        "phase_transfer_complete",
+        "colloidal_stability",
+        "ink_concentration_mg_ml",
+    ]
+    list_filter = ["project", "recipe__ligand_family", "colloidal_stability", "date"]
+    search_fields = ["code", "synthesis__code", "recipe__code", "observations"]
+    list_select_related = ["project", "synthesis", "recipe"]
+    autocomplete_fields = ["synthesis", "recipe"]
+
+
+@admin.register(LayerRecipe)
+class LayerRecipeAdmin(ProjectScopedAdmin):
+    list_display = ["code", "name", "role", "material", "method", "thickness_nm"]
+    list_filter = ["project", "role", "method"]
+    search_fields = ["code", "name", "material"]
+
+
+class StackLayerInline(ScopedInline):
+    model = StackLayer
+    fields = [
+        "order",
+        "role",
+        "material",
+        "method",
+        "layer_recipe",
+        "uses_variant_ink",
+        "ink",
+        "spin_speed_rpm",
+        "spin_time_s",
+        "coats",
+        "anneal_temperature_c",
+        "anneal_time_min",
+        "anneal_atmosphere",
+        "thickness_nm",
+    ]
+
+
+@admin.register(Stack)
+class StackAdmin(ProjectScopedAdmin):
+    list_display = ["code", "name", "project"]
+    list_filter = ["project"]
+    search_fields = ["code", "name", "layers__material"]
+    inlines = [StackLayerInline]
+
+
+class VariantInline(ScopedInline):
+    model = Variant
+    fields = ["code", "name", "role", "stack", "ink", "project"]
+
+
+@admin.register(Batch)
+class BatchAdmin(ProjectScopedAdmin):
+    list_display = ["code", "name", "date", "operator", "variant_count", "project"]
+    list_filter = ["project", "date"]
+    search_fields = ["code", "name", "description"]
+    date_hierarchy = "date"
+    inlines = [VariantInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_variants=Count("variants"))
+
+    @admin.display(description="variants", ordering="_variants")
+    def variant_count(self, obj) -> int:
+        return obj._variants
+
+
+@admin.register(Variant)
+class VariantAdmin(ProjectScopedAdmin):
+    list_display = ["code", "name", "role", "batch", "ink", "stack"]
+    list_filter = ["project", "role", "ink__recipe__ligand_family"]
+    search_fields = ["code", "name", "batch__code"]
+    list_select_related = ["project", "batch", "ink", "stack"]
+
+
+class DeviceInline(ScopedInline):
+    model = Device
+    fields = ["code", "pixel", "active_area_cm2", "status", "status_reason", "project"]
+
+
+@admin.register(Substrate)
+class SubstrateAdmin(ProjectScopedAdmin):
+    list_display = ["code", "label", "batch", "variant", "material"]
+    list_filter = ["project", "batch"]
+    search_fields = ["code", "batch__code"]
+    inlines = [DeviceInline]
+    list_select_related = ["project", "batch", "variant"]
+
+
+@admin.register(Device)
+class DeviceAdmin(ProjectScopedAdmin):
+    list_display = ["code", "pixel", "substrate", "active_area_cm2", "status", "status_reason"]
+    list_filter = ["project", "status", "substrate__batch", "substrate__variant__role"]
+    search_fields = ["code", "substrate__code", "status_reason"]
+    list_select_related = ["project", "substrate"]
+    raw_id_fields = ["substrate"]
+
+
+@admin.register(Film)
+class FilmAdmin(ProjectScopedAdmin):
+    list_display = ["code", "name", "substrate_material", "synthesis", "ink", "thickness_nm"]
+    list_filter = ["project", "substrate_material"]
+    search_fields = ["code", "name", "notes"]
+    list_select_related = ["project", "synthesis", "ink"]

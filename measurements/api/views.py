@@ -1,0 +1,102 @@
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from fabrication.api.base import ProjectScopedViewSet
+from fabrication.selectors import WRITE_ROLES, role_in
+
+from .. import services
+from ..models import Measurement
+from ..selectors import measurements_for
+from .filters import MeasurementFilter
+from .serializers import MeasurementSerializer, MeasurementUploadSerializer
+
+
+def upload_error_response(exc: services.UploadError) -> Response:
+    body = {"error": exc.message, exc.field: [exc.message]}
+    if exc.line is not None:
+        body["line"] = exc.line
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def attachment_response(measurement: Measurement) -> FileResponse:
+    """Raw files are only ever served as downloads, never rendered by the browser."""
+    response = FileResponse(
+        measurement.raw_file.file.open("rb"),
+        as_attachment=True,
+        filename=measurement.original_filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class MeasurementViewSet(ProjectScopedViewSet):
+    queryset = Measurement.objects.all()
+    serializer_class = MeasurementSerializer
+    filterset_class = MeasurementFilter
+    parser_classes = [MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "head", "options"]
+    lookup_value_regex = r"[^/]+"
+    ordering_fields = ["measured_at", "created_at", "kind", "status"]
+    search_fields = ["code", "original_filename", "notes"]
+
+    def get_queryset(self):
+        return measurements_for(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        from analysis.selectors import results_for
+
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        context = {**self.get_serializer_context(), "results": results_for(page)}
+        serializer = MeasurementSerializer(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(request=MeasurementUploadSerializer, responses={201: MeasurementSerializer})
+    def create(self, request, *args, **kwargs):
+        upload = MeasurementUploadSerializer(data=request.data, context={"request": request})
+        upload.is_valid(raise_exception=True)
+        data = dict(upload.validated_data)
+        target = data.pop("target")
+        if role_in(request.user, target.project_id) not in WRITE_ROLES:
+            return Response(
+                {"error": "You need the member or manager role to upload to this project."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        file = data.pop("file")
+        try:
+            measurement, created = services.measurement_create(
+                user=request.user,
+                target=target,
+                data=file.read(),
+                filename=file.name or "upload",
+                options=services.UploadOptions(**data),
+            )
+        except services.UploadError as exc:
+            return upload_error_response(exc)
+        measurement.refresh_from_db()
+        body = MeasurementSerializer(measurement, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def raw(self, request, pk=None):
+        return attachment_response(self.get_object())
+
+    @extend_schema(request=None, responses={202: MeasurementSerializer})
+    @action(detail=True, methods=["post"])
+    def reanalyse(self, request, pk=None):
+        measurement = self.get_object()
+        if role_in(request.user, measurement.project_id) not in WRITE_ROLES:
+            return Response({"error": "Read-only role."}, status=status.HTTP_403_FORBIDDEN)
+        services.measurement_requeue(measurement)
+        measurement.refresh_from_db()
+        return Response(
+            MeasurementSerializer(measurement, context=self.get_serializer_context()).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+

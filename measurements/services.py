@@ -1,0 +1,231 @@
+"""Writes of the measurement lifecycle: upload, queue, re-analyse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fabrication.models import Device, Film, Synthesis
+
+from . import parsers
+from .models import Kind, Measurement, RawFile, Status
+
+Target = Device | Film | Synthesis
+
+
+class UploadError(ValueError):
+    """An upload refused before anything is stored; ``line`` points into the file if known."""
+
+    def __init__(self, message: str, line: int | None = None, field: str = "file"):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.field = field
+
+
+@dataclass
+class UploadOptions:
+    kind: str | None = None
+    format: str | None = None
+    measured_at: dt.datetime | None = None
+    area_cm2: float | None = None
+    irradiance_mw_cm2: float | None = None
+    temperature_c: float | None = None
+    relative_humidity_percent: float | None = None
+    atmosphere: str = ""
+    notes: str = ""
+    extra_metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def max_upload_bytes() -> int:
+    return settings.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _read_header_facts(parsed: parsers.ParsedMeasurement) -> dict[str, Any]:
+    meta = parsed.metadata
+    facts: dict[str, Any] = {}
+    for key in ("area_cm2", "irradiance_mw_cm2", "temperature_c", "scan_rate_mv_s"):
+        value = meta.get(key)
+        if isinstance(value, (int, float)):
+            facts[key] = float(value)
+    when = meta.get("measured_at")
+    if isinstance(when, str):
+        parsed_when = parse_datetime(when)
+        if parsed_when is not None:
+            if timezone.is_naive(parsed_when):
+                parsed_when = timezone.make_aware(parsed_when, dt.UTC)
+            facts["measured_at"] = parsed_when
+    return facts
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return _json_safe(value.item())
+    return str(value)
+
+
+def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> tuple[str, str, dict]:
+    """Parse the file once to refuse what cannot be read. Returns (kind, format, metadata)."""
+    if len(data) > max_upload_bytes():
+        raise UploadError(f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.")
+    if not data:
+        raise UploadError("The file is empty.")
+    if options.kind == Kind.ATTACHMENT:
+        return Kind.ATTACHMENT, "", {}
+    if options.kind and options.kind not in Kind.values:
+        raise UploadError(f"Unknown kind '{options.kind}'.", field="kind")
+    try:
+        parsed = parsers.parse(data, filename=filename, kind=options.kind, format=options.format)
+    except parsers.ParseError as exc:
+        raise UploadError(str(exc), line=exc.line) from exc
+    if options.kind and parsed.kind != options.kind:
+        raise UploadError(
+            f"The file reads as {parsed.kind}, not {options.kind}.", field="kind"
+        )
+    facts = _read_header_facts(parsed)
+    facts["header"] = _json_safe(parsed.header)
+    facts["parsed_metadata"] = _json_safe(parsed.metadata)
+    facts["series"] = len(parsed.series)
+    if parsed.warnings:
+        facts["warnings"] = list(parsed.warnings)
+    return parsed.kind, parsed.format, facts
+
+
+def _store_blob(data: bytes) -> tuple[str, str]:
+    """Write the bytes at their content address (outside any transaction: it is slow I/O)."""
+    sha = hashlib.sha256(data).hexdigest()
+    name = f"raw/{sha[:2]}/{sha}"
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(data))
+        if saved != name:  # another upload of the same bytes won the race; keep one copy
+            default_storage.delete(saved)
+    return sha, name
+
+
+def _target_filter(target: Target) -> dict[str, Target]:
+    if isinstance(target, Device):
+        return {"device": target}
+    if isinstance(target, Film):
+        return {"film": target}
+    if isinstance(target, Synthesis):
+        return {"synthesis": target}
+    raise ValidationError("A measurement needs a device, a film or a synthesis.")
+
+
+def _new_code() -> str:
+    return f"M-{secrets.token_hex(4).upper()}"
+
+
+def measurement_create(
+    *, user, target: Target, data: bytes, filename: str, options: UploadOptions | None = None
+) -> tuple[Measurement, bool]:
+    """Store an upload and queue its analysis. Returns (measurement, created).
+
+    The same bytes for the same target answer with the existing measurement. A file that
+    cannot be read raises UploadError and nothing is stored.
+    """
+    options = options or UploadOptions()
+    kind, fmt, facts = inspect_upload(data, filename, options)
+    sha, name = _store_blob(data)
+    target_kw = _target_filter(target)
+    existing = Measurement.objects.filter(raw_file__sha256=sha, **target_kw).first()
+    if existing:
+        return existing, False
+    header = {k: facts.pop(k) for k in ("header", "parsed_metadata", "series", "warnings")
+              if k in facts}
+    values = dict(
+        kind=kind,
+        format=fmt,
+        original_filename=filename[:255],
+        measured_at=options.measured_at or facts.get("measured_at") or timezone.now(),
+        area_cm2=options.area_cm2 if options.area_cm2 is not None else facts.get("area_cm2"),
+        irradiance_mw_cm2=(
+            options.irradiance_mw_cm2
+            if options.irradiance_mw_cm2 is not None
+            else facts.get("irradiance_mw_cm2")
+        ),
+        temperature_c=(
+            options.temperature_c if options.temperature_c is not None
+            else facts.get("temperature_c")
+        ),
+        relative_humidity_percent=options.relative_humidity_percent,
+        atmosphere=options.atmosphere,
+        scan_rate_mv_s=facts.get("scan_rate_mv_s"),
+        notes=options.notes,
+        metadata={**header, **_json_safe(options.extra_metadata)},
+    )
+    if kind == Kind.JV and values["area_cm2"] is None and isinstance(target, Device):
+        values["area_cm2"] = target.active_area_cm2
+    is_attachment = kind == Kind.ATTACHMENT
+    try:
+        with transaction.atomic():
+            raw, _ = RawFile.objects.get_or_create(
+                sha256=sha, defaults={"size_bytes": len(data), "file": name}
+            )
+            measurement = Measurement.objects.create(
+                project=target.project,
+                code=_new_code(),
+                raw_file=raw,
+                created_by=user if user and user.is_authenticated else None,
+                status=Status.SUCCEEDED if is_attachment else Status.QUEUED,
+                queued_at=timezone.now(),
+                finished_at=timezone.now() if is_attachment else None,
+                **target_kw,
+                **values,
+            )
+            if not is_attachment:
+                enqueue_on_commit(measurement.id)
+    except IntegrityError:
+        existing = Measurement.objects.filter(raw_file__sha256=sha, **target_kw).first()
+        if existing:
+            return existing, False
+        raise
+    return measurement, True
+
+
+def enqueue_on_commit(measurement_id: int) -> None:
+    """Send the analysis task once the row is committed, so the worker always finds it."""
+    from .tasks import analyse_measurement
+
+    transaction.on_commit(lambda: _send(analyse_measurement, measurement_id))
+
+
+def _send(task, measurement_id: int) -> None:
+    try:
+        task.delay(measurement_id)
+    except Exception:  # noqa: BLE001 - broker down: the row stays queued for the sweeper
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "Could not enqueue measurement %s; the sweeper will retry", measurement_id,
+            exc_info=True,
+        )
+
+
+def measurement_requeue(measurement: Measurement) -> bool:
+    """Queue a measurement for analysis again (after an analysis change). False if running."""
+    updated = Measurement.objects.filter(id=measurement.id).exclude(
+        status=Status.RUNNING
+    ).update(status=Status.QUEUED, error="", queued_at=timezone.now(), finished_at=None)
+    if updated:
+        enqueue_on_commit(measurement.id)
+    return bool(updated)
