@@ -1,0 +1,166 @@
+"""Dashboard assembly: selectors' rows -> statistics and figure inputs. No queries here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+from typing import Any
+
+from django.urls import reverse
+
+from . import compute, figures
+from .metrics import METRICS, DeviceRow
+
+METRIC_LABELS = {
+    "pce_percent": "PCE (%)",
+    "voc_v": "Voc (V)",
+    "jsc_ma_cm2": "Jsc (mA/cm²)",
+    "ff": "FF",
+}
+
+
+def _values(rows: list[DeviceRow], metric: str) -> list[float]:
+    return [r.values[metric] for r in rows if r.values.get(metric) is not None]
+
+
+def figure_groups(groups: dict[str, list[DeviceRow]], metric: str) -> list[dict]:
+    out = []
+    for name, rows in groups.items():
+        measured = [r for r in rows if r.measured]
+        out.append({
+            "name": name,
+            "values": [r.values.get(metric) for r in measured],
+            "codes": [r.code for r in measured],
+            "urls": [reverse("device", args=[r.device_id]) for r in measured],
+            "excluded": [r.excluded for r in measured],
+            "reasons": [r.reason for r in measured],
+        })
+    return out
+
+
+def group_stats(groups: dict[str, list[DeviceRow]]) -> list[dict[str, Any]]:
+    """Per group: N, mean ± std, median, champion, yield; excluded devices counted apart."""
+    table = []
+    for name, rows in groups.items():
+        kept = [r for r in rows if r.measured and not r.excluded]
+        entry: dict[str, Any] = {
+            "name": name,
+            "n_devices": len(rows),
+            "n_measured": sum(r.measured for r in rows),
+            "n_excluded": sum(r.measured and r.excluded for r in rows),
+            "yield_percent": 100.0 * len(kept) / len(rows) if rows else None,
+        }
+        for metric in METRICS:
+            entry[metric] = compute.stats.summarise(_values(kept, metric))
+        champion = max(kept, key=lambda r: r.values.get("pce_percent") or -1, default=None)
+        entry["champion"] = champion.code if champion else None
+        entry["champion_id"] = champion.device_id if champion else None
+        entry["champion_pce"] = champion.values.get("pce_percent") if champion else None
+        table.append(entry)
+    return table
+
+
+def _substrate_means(rows: list[DeviceRow], metric: str) -> list[float]:
+    by_substrate: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.values.get(metric) is not None:
+            by_substrate[r.info["substrate_code"]].append(r.values[metric])
+    return [sum(v) / len(v) for v in by_substrate.values()]
+
+
+def significance(
+    groups: dict[str, list[DeviceRow]], metric: str = "pce_percent", per: str = "device"
+) -> list[dict[str, Any]]:
+    """Welch and Mann-Whitney between every pair of groups, on devices or substrate means."""
+    tests = []
+    for (name_a, rows_a), (name_b, rows_b) in combinations(groups.items(), 2):
+        kept_a = [r for r in rows_a if r.measured and not r.excluded]
+        kept_b = [r for r in rows_b if r.measured and not r.excluded]
+        if per == "substrate":
+            a, b = _substrate_means(kept_a, metric), _substrate_means(kept_b, metric)
+        else:
+            a, b = _values(kept_a, metric), _values(kept_b, metric)
+        result = compute.stats.compare_groups(a, b)
+        tests.append({"a": name_a, "b": name_b, "per": per, **result})
+    return tests
+
+
+def distribution_figures(groups: dict[str, list[DeviceRow]]) -> dict[str, dict]:
+    return {m: figures.metric_distribution(figure_groups(groups, m), m) for m in METRICS}
+
+
+DEVICE_COLUMNS = ["device", "group", "substrate", "status", "excluded", "reason",
+                  "pce_percent", "voc_v", "jsc_ma_cm2", "ff", "flags"]
+
+
+def device_table(groups: dict[str, list[DeviceRow]]) -> list[list[Any]]:
+    return [
+        [r.code, name, r.info["substrate_code"], r.status, r.excluded, r.reason,
+         *(r.values.get(m) for m in METRICS), " ".join(r.flags)]
+        for name, rows in groups.items() for r in rows
+    ]
+
+
+STATS_COLUMNS = ["group", "n_devices", "n_measured", "n_excluded", "yield_percent",
+                 "pce_mean", "pce_std", "pce_median", "voc_mean", "jsc_mean", "ff_mean",
+                 "champion", "champion_pce"]
+
+
+def stats_table(stats: list[dict]) -> list[list[Any]]:
+    return [
+        [s["name"], s["n_devices"], s["n_measured"], s["n_excluded"], s["yield_percent"],
+         s["pce_percent"].get("mean"), s["pce_percent"].get("std"),
+         s["pce_percent"].get("median"), s["voc_v"].get("mean"), s["jsc_ma_cm2"].get("mean"),
+         s["ff"].get("mean"), s["champion"], s["champion_pce"]]
+        for s in stats
+    ]
+
+
+def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[dict, list[dict]]:
+    """One storage condition: per-device normalised curves, per-variant mean ± std, T80s."""
+    by_device: dict[int, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r.get(metric) is not None:
+            by_device[r["device_id"]].append(r)
+    variants: dict[str, dict] = {}
+    table = []
+    for points in by_device.values():
+        hours = [p["hours"] for p in points]
+        result = compute.aging.analyse_aging(hours, [p[metric] for p in points]).to_dict()
+        variant = variants.setdefault(points[0]["variant"], {"devices": [], "series": []})
+        variant["devices"].append({
+            "code": points[0]["code"],
+            "url": reverse("device", args=[points[0]["device_id"]]),
+            "hours": hours,
+            "values": [100.0 * v if v is not None else None for v in result["normalised"]],
+        })
+        variant["series"].append((hours, result["normalised"]))
+        table.append({"study": study.code, "device": points[0]["code"],
+                      "variant": points[0]["variant"], **_aging_figures(result)})
+    panel_variants = []
+    for name, v in sorted(variants.items()):
+        agg = compute.aging.aggregate_series(v["series"])
+        mean_result = compute.aging.analyse_aging(agg["hours"], agg["mean"]).to_dict()
+        panel_variants.append({
+            "name": name,
+            "hours": agg["hours"],
+            "mean": [100.0 * x if x is not None else None for x in agg["mean"]],
+            "std": [100.0 * x if x is not None else None for x in agg["std"]],
+            "devices": v["devices"],
+            "t80_h": mean_result.get("t80_h"),
+        })
+        table.append({"study": study.code, "device": "(variant mean)", "variant": name,
+                      **_aging_figures(mean_result)})
+    title = f"{study.name}"
+    if study.isos_protocol:
+        title += f" ({study.isos_protocol})"
+    return {"title": title, "variants": panel_variants}, table
+
+
+def _aging_figures(result: dict) -> dict:
+    return {k: result.get(k) for k in ("t80_h", "ts80_h", "t95_h", "peak_ratio", "final_ratio",
+                                        "t80_extrapolated_h")}
+
+
+AGING_COLUMNS = ["study", "device", "variant", "t80_h", "ts80_h", "t95_h", "peak_ratio",
+                 "final_ratio", "t80_extrapolated_h"]

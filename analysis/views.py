@@ -1,0 +1,315 @@
+"""Dashboard pages. Views select and hand over; statistics live in dashboards, figures in
+figures, queries in selectors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from fabrication.models import Batch, Device, Film, LigandExchangeRun, Synthesis
+from fabrication.selectors import projects_for, scoped
+from measurements.models import Measurement, Status
+
+from . import dashboards, figures
+from .exports import table_response
+from .metrics import GROUPINGS, aging_rows, device_rows, group_rows
+from .models import RESULT_MODELS, StabilityStudy
+from .selectors import summarise_rows
+
+
+def scoped_or_404(model, user, pk: int):
+    obj = scoped(model.objects.all(), user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(f"No {model._meta.verbose_name} {pk} in your projects.")
+    return obj
+
+
+def _direction(request: HttpRequest) -> str:
+    value = request.GET.get("direction", "reverse")
+    return value if value in ("reverse", "forward") else "reverse"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    projects = projects_for(request.user)
+    batches = scoped(Batch.objects.select_related("project"), request.user).order_by(
+        "-date", "-id"
+    )[:10]
+    queue = (
+        scoped(Measurement.objects.select_related("device", "film", "synthesis"), request.user)
+        .filter(status__in=[Status.QUEUED, Status.RUNNING, Status.FAILED])
+        .order_by("-created_at")[:20]
+    )
+    counts = dict(
+        scoped(Measurement.objects.all(), request.user)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    studies = scoped(StabilityStudy.objects.all(), request.user)[:10]
+    syntheses = scoped(Synthesis.objects.all(), request.user).order_by("-date", "code")[:10]
+    return render(request, "analysis/home.html", {
+        "projects": projects, "batches": batches, "queue": queue, "counts": counts,
+        "studies": studies, "syntheses": syntheses,
+    })
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    hits = []
+    if q:
+        for model, name in ((Device, "device"), (Batch, "batch"), (Synthesis, "synthesis"),
+                            (Film, None), (Measurement, None)):
+            for obj in scoped(model.objects.all(), request.user).filter(
+                Q(code__iexact=q) | Q(code__icontains=q)
+            )[:20]:
+                hits.append((obj, _page_url(obj)))
+        exact = [h for h in hits if h[0].code.lower() == q.lower() and h[1]]
+        if len(exact) == 1:
+            return redirect(exact[0][1])
+    return render(request, "analysis/search.html", {"q": q, "hits": hits})
+
+
+def _page_url(obj) -> str | None:
+    if isinstance(obj, Device):
+        return reverse("device", args=[obj.pk])
+    if isinstance(obj, Batch):
+        return reverse("batch", args=[obj.pk])
+    if isinstance(obj, Synthesis):
+        return reverse("synthesis", args=[obj.pk])
+    if isinstance(obj, Measurement):
+        target = obj.device_id and reverse("device", args=[obj.device_id])
+        return target or (obj.synthesis_id and reverse("synthesis", args=[obj.synthesis_id]))
+    return None
+
+
+def _export_or_none(request, name, groups, stats):
+    fmt = request.GET.get("export")
+    if fmt not in ("csv", "xlsx"):
+        return None
+    if request.GET.get("table") == "stats":
+        return table_response(f"{name}-statistics", dashboards.STATS_COLUMNS,
+                              dashboards.stats_table(stats), fmt)
+    return table_response(f"{name}-devices", dashboards.DEVICE_COLUMNS,
+                          dashboards.device_table(groups), fmt)
+
+
+def _distribution_context(request, groups) -> dict:
+    per = "substrate" if request.GET.get("per") == "substrate" else "device"
+    stats = dashboards.group_stats(groups)
+    return {
+        "stats": stats,
+        "tests": dashboards.significance(groups, "pce_percent", per),
+        "per": per,
+        "figs": dashboards.distribution_figures(groups),
+        "direction": _direction(request),
+        "excluded": [(name, r) for name, rows in groups.items() for r in rows
+                     if r.measured and r.excluded],
+        "unmeasured": sum(not r.measured for rows in groups.values() for r in rows),
+    }
+
+
+@login_required
+def batch_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = scoped_or_404(Batch, request.user, pk)
+    devices = Device.objects.filter(substrate__batch=batch)
+    groups = group_rows(device_rows(devices, _direction(request)), "variant")
+    context = _distribution_context(request, groups)
+    export = _export_or_none(request, batch.code.replace("/", "_"), groups, context["stats"])
+    if export:
+        return export
+    return render(request, "analysis/batch.html", {"batch": batch, **context})
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    by = request.GET.get("by", "ligand_family")
+    by = by if by in GROUPINGS else "ligand_family"
+    batch_ids = [int(b) for b in request.GET.getlist("batch") if b.isdigit()]
+    devices = scoped(Device.objects.all(), request.user)
+    if batch_ids:
+        devices = devices.filter(substrate__batch_id__in=batch_ids)
+    groups = group_rows(device_rows(devices, _direction(request)), by)
+    chosen = request.GET.getlist("group")
+    if chosen:
+        groups = {k: v for k, v in groups.items() if k in chosen}
+    context = _distribution_context(request, groups)
+    export = _export_or_none(request, f"comparison-by-{by}", groups, context["stats"])
+    if export:
+        return export
+    all_batches = scoped(Batch.objects.all(), request.user).order_by("-date")
+    return render(request, "analysis/compare.html", {
+        "by": by, "groupings": list(GROUPINGS), "batches": all_batches,
+        "batch_ids": batch_ids, "chosen": chosen, **context,
+    })
+
+
+@login_required
+def aging(request: HttpRequest) -> HttpResponse:
+    metric = request.GET.get("metric", "pce_percent")
+    metric = metric if metric in dashboards.METRIC_LABELS else "pce_percent"
+    studies = list(scoped(StabilityStudy.objects.order_by("started_at"), request.user))
+    rows = aging_rows(StabilityStudy.objects.filter(id__in=[s.id for s in studies]),
+                      _direction(request))
+    panels, table = [], []
+    for study in studies:
+        panel, study_table = dashboards.aging_panel(study, rows.get(study.id, []), metric)
+        panels.append(panel)
+        table.extend(study_table)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return table_response("aging-t80", dashboards.AGING_COLUMNS,
+                              [[t.get(c) for c in dashboards.AGING_COLUMNS] for t in table], fmt)
+    metric_name = {"pce_percent": "pce", "voc_v": "voc", "jsc_ma_cm2": "jsc", "ff": "ff"}[metric]
+    fig = figures.aging_figure(panels, metric=metric_name) if panels else None
+    return render(request, "analysis/aging.html", {
+        "studies": studies, "fig": fig, "table": table, "metric": metric,
+        "metrics": dashboards.METRIC_LABELS,
+    })
+
+
+def _results_by_kind(measurements: list[Measurement]) -> dict[str, list]:
+    by_kind: dict[str, list] = {}
+    ids = {}
+    for m in measurements:
+        if m.kind in RESULT_MODELS and m.status == Status.SUCCEEDED:
+            ids.setdefault(m.kind, []).append(m.id)
+    for kind, kind_ids in ids.items():
+        by_kind[kind] = list(
+            RESULT_MODELS[kind].objects.filter(measurement_id__in=kind_ids)
+            .select_related("measurement").order_by("measurement__measured_at", "index")
+        )
+    return by_kind
+
+
+def _device_figures(results: dict[str, list]) -> dict[str, dict]:
+    figs = {}
+    if results.get("jv"):
+        figs["jv"] = figures.jv_figure([
+            {"label": f"{r.measurement.measured_at:%Y-%m-%d %H:%M} {r.label}",
+             "voltage_v": r.curve.get("voltage_v", []),
+             "current_density_ma_cm2": r.curve.get("current_density_ma_cm2", []),
+             "scan_direction": r.scan_direction,
+             "measured_at": r.measurement.measured_at}
+            for r in results["jv"]
+        ])
+    if results.get("eqe"):
+        figs["eqe"] = figures.eqe_figure([
+            {"label": r.measurement.original_filename,
+             "wavelength_nm": r.curve.get("wavelength_nm", []),
+             "eqe_percent": [100 * v if v is not None else None
+                             for v in r.curve.get("eqe_fraction", [])],
+             "integrated_jsc_ma_cm2": r.integrated_jsc_ma_cm2}
+            for r in results["eqe"]
+        ])
+    if results.get("mpp"):
+        figs["mpp"] = figures.mpp_figure([
+            {"label": r.measurement.original_filename, "time_s": r.curve.get("time_s", []),
+             "pce_percent": _mpp_pce(r), "stabilized_pce_percent": r.stabilized_pce_percent,
+             "window_s": r.figures.get("window_s")}
+            for r in results["mpp"]
+        ])
+    if results.get("intensity"):
+        r = results["intensity"][-1]
+        figs["intensity"] = figures.intensity_figure(
+            {"intensity_mw_cm2": r.curve.get("intensity_mw_cm2", []),
+             "voc_v": r.curve.get("voc_v", []), "jsc_ma_cm2": r.curve.get("jsc_ma_cm2")},
+            r.figures,
+        )
+    return figs
+
+
+def _mpp_pce(row) -> list:
+    curve = row.curve
+    if curve.get("pce_percent"):
+        return curve["pce_percent"]
+    irr = row.measurement.irradiance_mw_cm2 or 100.0
+    if curve.get("power_mw_cm2"):
+        return [abs(p) / irr * 100 if p is not None else None for p in curve["power_mw_cm2"]]
+    v, j = curve.get("voltage_v", []), curve.get("current_density_ma_cm2", [])
+    return [abs(a * b) / irr * 100 if a is not None and b is not None else None
+            for a, b in zip(v, j, strict=False)]
+
+
+def _lineage(device: Device) -> dict:
+    variant = device.substrate.variant
+    ink = variant.ink
+    return {
+        "batch": device.substrate.batch,
+        "variant": variant,
+        "substrate": device.substrate,
+        "ink": ink,
+        "recipe": ink.recipe if ink else None,
+        "synthesis": ink.synthesis if ink else None,
+        "layers": list(variant.stack.layers.select_related("ink")) if variant.stack else [],
+    }
+
+
+@login_required
+def device_page(request: HttpRequest, pk: int) -> HttpResponse:
+    device = scoped_or_404(Device, request.user, pk)
+    device = Device.objects.select_related(
+        "substrate__batch", "substrate__variant__ink__recipe",
+        "substrate__variant__ink__synthesis", "substrate__variant__stack",
+    ).get(pk=device.pk)
+    measurements = list(
+        Measurement.objects.filter(device=device).select_related("raw_file", "created_by")
+        .order_by("-measured_at")
+    )
+    results = _results_by_kind(measurements)
+    table = []
+    for kind, rows in results.items():
+        by_m: dict[int, list] = {}
+        for r in rows:
+            by_m.setdefault(r.measurement_id, []).append(r)
+        for mid, mrows in by_m.items():
+            table.append({"kind": kind, "measurement": mrows[0].measurement,
+                          "figures": summarise_rows(kind, mrows)})
+    table.sort(key=lambda t: t["measurement"].measured_at or t["measurement"].created_at)
+    return render(request, "analysis/device.html", {
+        "device": device, "measurements": measurements, "figs": _device_figures(results),
+        "table": table, "lineage": _lineage(device),
+        "status_ids": [m.id for m in measurements],
+    })
+
+
+@login_required
+def synthesis_page(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = scoped_or_404(Synthesis, request.user, pk)
+    films = list(Film.objects.filter(synthesis=synthesis))
+    measurements = list(
+        Measurement.objects.filter(Q(synthesis=synthesis) | Q(film__in=films))
+        .select_related("film", "raw_file").order_by("-measured_at")
+    )
+    results = _results_by_kind(measurements)
+    absorbance = [
+        {"label": f"{r.measurement.target.code}: {r.measurement.original_filename}",
+         "wavelength_nm": r.curve.get("wavelength_nm", []),
+         "absorbance": r.curve.get("absorbance", []),
+         "exciton_peak_nm": r.exciton_peak_nm, "diameter_nm": r.diameter_nm}
+        for r in results.get("absorbance", [])
+    ]
+    pl = [
+        {"label": f"{r.measurement.target.code}: {r.measurement.original_filename}",
+         "wavelength_nm": r.curve.get("wavelength_nm", []),
+         "intensity": r.curve.get("intensity", []), "peak_nm": r.peak_nm}
+        for r in results.get("pl", [])
+    ]
+    fig = figures.spectra_figure(absorbance, pl) if (absorbance or pl) else None
+    trpl = results.get("trpl", [])
+    trpl_fig = figures.trpl_figure([
+        {"label": f"{r.measurement.target.code}", "time_ns": r.curve.get("time_ns", []),
+         "counts": r.curve.get("counts", [])} for r in trpl
+    ]) if trpl else None
+    runs = list(LigandExchangeRun.objects.filter(synthesis=synthesis).select_related("recipe"))
+    devices = Device.objects.filter(substrate__variant__ink__synthesis=synthesis)
+    groups = group_rows(device_rows(devices), "recipe")
+    return render(request, "analysis/synthesis.html", {
+        "synthesis": synthesis, "films": films, "runs": runs, "fig": fig, "trpl_fig": trpl_fig,
+        "stats": dashboards.group_stats(groups), "measurements": measurements,
+        "results": results,
+    })
+
