@@ -22,6 +22,8 @@ from . import parsers
 from .models import Kind, Measurement, RawFile, Status
 
 Target = Device | Film | Synthesis
+# Device measurements: they need a pixel with an area and feed the device's figures.
+DEVICE_KINDS = {Kind.JV, Kind.EQE, Kind.MPP, Kind.INTENSITY, Kind.TPV}
 
 
 class UploadError(ValueError):
@@ -145,6 +147,12 @@ def measurement_create(
     """
     options = options or UploadOptions()
     kind, fmt, facts = inspect_upload(data, filename, options)
+    if kind in DEVICE_KINDS and not isinstance(target, Device):
+        raise UploadError(
+            f"A {Kind(kind).label} measurement belongs to a device, not to "
+            f"{type(target).__name__.lower()} {target.code}.",
+            field="target",
+        )
     sha, name = _store_blob(data)
     target_kw = _target_filter(target)
     existing = Measurement.objects.filter(raw_file__sha256=sha, **target_kw).first()

@@ -110,11 +110,25 @@ class ProjectOwnedSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"project": "This field is required."})
         return parent.project
 
+    def get_validators(self):
+        # DRF's unique-together validator would demand `project` even when the parent
+        # implies it; uniqueness of (project, code) is checked in validate() instead.
+        return []
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         project = attrs.get("project") or (self.instance.project if self.instance else None)
         if project is None and self.parent_field and attrs.get(self.parent_field):
             project = attrs[self.parent_field].project
+        code = attrs.get("code")
+        if project is not None and code:
+            clash = self.Meta.model.objects.filter(
+                project=project, code=code
+            )
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError({"code": f"'{code}' exists in this project."})
         # Every related object must live in the same project as the object itself.
         for name, value in attrs.items():
             if isinstance(value, Model) and hasattr(value, "project_id") and project:

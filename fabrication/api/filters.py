@@ -15,7 +15,7 @@ class ProjectFilter(filters.FilterSet):
 
 
 def _code_or_id(field: str):
-    def method(self, queryset, name, value):
+    def method(queryset, name, value):
         if value.isdigit():
             return queryset.filter(**{f"{field}_id": int(value)})
         return queryset.filter(**{f"{field}__code": value})

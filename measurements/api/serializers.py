@@ -76,3 +76,25 @@ class MeasurementSerializer(serializers.ModelSerializer):
 
             results = results_for([obj])
         return results.get(obj.pk)
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="a zip archive")
+    manifest = serializers.FileField(required=False, help_text="CSV: file, device|film|synthesis")
+    device = CodeOrIdField(Device, required=False, help_text="target for unmapped files")
+    film = CodeOrIdField(Film, required=False)
+    synthesis = CodeOrIdField(Synthesis, required=False)
+
+
+class BulkLineSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    target = serializers.CharField()
+    status = serializers.ChoiceField(choices=["created", "duplicate", "failed"])
+    measurement_id = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField()
+    message = serializers.CharField()
+
+
+class BulkReportSerializer(serializers.Serializer):
+    counts = serializers.DictField(child=serializers.IntegerField())
+    files = BulkLineSerializer(many=True)

@@ -8,11 +8,16 @@ from rest_framework.response import Response
 from fabrication.api.base import ProjectScopedViewSet
 from fabrication.selectors import WRITE_ROLES, role_in
 
-from .. import services
+from .. import bulk, services
 from ..models import Measurement
 from ..selectors import measurements_for
 from .filters import MeasurementFilter
-from .serializers import MeasurementSerializer, MeasurementUploadSerializer
+from .serializers import (
+    BulkReportSerializer,
+    BulkUploadSerializer,
+    MeasurementSerializer,
+    MeasurementUploadSerializer,
+)
 
 
 def upload_error_response(exc: services.UploadError) -> Response:
@@ -81,6 +86,29 @@ class MeasurementViewSet(ProjectScopedViewSet):
         measurement.refresh_from_db()
         body = MeasurementSerializer(measurement, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=BulkUploadSerializer, responses={200: BulkReportSerializer})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """A zip of files: mapped by manifest.csv, by folder = target code, or to one target."""
+        upload = BulkUploadSerializer(data=request.data, context={"request": request})
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        targets = [data.get(t) for t in ("device", "film", "synthesis") if data.get(t)]
+        manifest = data.get("manifest")
+        try:
+            report = bulk.import_zip(
+                user=request.user,
+                data=data["file"].read(),
+                default_target=targets[0] if targets else None,
+                manifest_text=manifest.read().decode("utf-8-sig") if manifest else None,
+            )
+        except bulk.BulkError as exc:
+            return Response({"error": str(exc), "file": [str(exc)]}, status=400)
+        lines = [line.as_dict() for line in report]
+        counts = {s: sum(line["status"] == s for line in lines)
+                  for s in ("created", "duplicate", "failed")}
+        return Response({"counts": counts, "files": lines})
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])

@@ -1,0 +1,172 @@
+"""KIT LTI LabVIEW exports: J-V ("LTI @ KIT PV cell J-V measurement") and MPP tracking
+("SPP measurement @ LTI"). Tab-separated, trailing tabs, figures in `key:\\tvalue` rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _figures
+from ._text import (
+    number,
+    numeric_table,
+    parse_datetime,
+    pixel_from,
+    scan_direction,
+    split,
+    split_lines,
+)
+from .base import Format, ParsedMeasurement, ParseError, Series
+
+_JV_FIGURES = {
+    "jsc [ma/cm^2]:": "jsc_ma_cm2",
+    "voc [v]:": "voc_v",
+    "fill factor:": "ff",
+    "efficiency:": "pce_percent",
+}
+
+
+def sniff_jv(text: str, filename: str = "") -> float:
+    first = text[:200].lstrip("\ufeff")
+    return 0.95 if first.startswith("LTI @ KIT") and "J-V measurement" in first else 0.0
+
+
+def sniff_mpp(text: str, filename: str = "") -> float:
+    return 0.95 if text[:100].lstrip("\ufeff").startswith("SPP measurement @ LTI") else 0.0
+
+
+def _table_start(lines: list[str], first_name: str) -> int:
+    for i, line in enumerate(lines[:60]):
+        if line.startswith(first_name):
+            return i
+    raise ParseError(f"no data table: the line starting with '{first_name}' is missing")
+
+
+def _date(lines: list[str]) -> str | None:
+    # The date line is the only one that starts with a digit before the table.
+    for line in lines[:15]:
+        fields = split(line, "\t")
+        if fields and fields[0][:4].isdigit() and "-" in fields[0]:
+            return parse_datetime(" ".join(f.strip() for f in fields[:2]))
+    return None
+
+
+def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
+    lines = split_lines(text)
+    names_at = _table_start(lines, "Voltage")
+    header = {f[0].strip().rstrip(":").strip(): "\t".join(x.strip() for x in f[1:])
+              for f in (split(line, "\t") for line in lines[:names_at]) if f}
+    names = [n.strip() for n in split(lines[names_at], "\t")]
+    table = numeric_table(lines, names_at + 1, len(lines), names, "\t")
+
+    per_sweep: list[dict[str, float | None]] = [{}, {}]
+    for line in lines[:names_at]:
+        fields = split(line, "\t")
+        key = _JV_FIGURES.get(fields[0].strip().lower()) if fields else None
+        for i, cell in enumerate(fields[1:3]):
+            if key:
+                value = number(cell)
+                per_sweep[i][key] = _figures.ff_fraction(value) if key == "ff" else value
+
+    warnings: list[str] = []
+    voltage = table[:, 0]
+    direction = scan_direction(voltage)
+    lit = number(header.get("Cell illuminated"))
+    area = number(header.get("Cell area [cm^2]"))
+    pixel = pixel_from(filename)
+    series = []
+    for col in range(1, len(names)):
+        name = names[col]
+        average = name.lower().startswith("average")
+        label = "average" if average else f"sweep {len(series) + 1}"
+        meta: dict[str, Any] = {
+            "scan_direction": direction,
+            "illumination": "dark" if lit == 0 else "light",
+            "instrument_figures": {} if average else _figures.clean(
+                per_sweep[len(series)] if len(series) < 2 else {}, label, warnings
+            ),
+        }
+        if average:
+            # Not a measured curve: the software's mean of the sweeps, kept as written.
+            meta["derived"] = "average of the sweeps"
+        if pixel:
+            meta["pixel"] = pixel
+        if area is not None:
+            meta["area_cm2"] = area
+        series.append(Series(label, {"voltage_v": voltage, "current_density_ma_cm2": table[:, col]},
+                             meta))
+    if len(series) > 1:
+        warnings.append(
+            "the sweeps share one voltage column, so scan_direction is the stored order "
+            f"({direction}), not necessarily the order of measurement"
+        )
+    metadata: dict[str, Any] = {"sample": header.get("Cell ID", "")}
+    if area is not None:
+        metadata["area_cm2"] = area
+    measured = _date(lines[:names_at])
+    if measured:
+        metadata["measured_at"] = measured
+    if pixel:
+        metadata["pixel"] = pixel
+    return ParsedMeasurement("jv", "kit-jv", series, metadata, header, warnings)
+
+
+# MPP column names (lower case) -> canonical column.
+_MPP_COLUMNS = {
+    "time difference": "time_s",
+    "voltage": "voltage_v",
+    "current density": "current_density_ma_cm2",
+    "power": "power_mw_cm2",
+    "pce": "pce_percent",
+}
+
+
+def parse_mpp(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
+    lines = split_lines(text)
+    names_at = _table_start(lines, "Time")
+    header = {f[0].strip(): "\t".join(x.strip() for x in f[1:])
+              for f in (split(line, "\t") for line in lines[:names_at]) if f}
+    names = [n.strip() for n in split(lines[names_at], "\t")]
+    units = [u.strip() for u in split(lines[names_at + 1], "\t")] if names_at + 1 < len(lines) else []
+    if [u.lower() for u in units[:2]] != ["s", "v"]:
+        raise ParseError("expected the units row 's  V  mA/cm^2 ...'", line=names_at + 2)
+    labels = [f"{n} ({u})" for n, u in zip(names, units, strict=False)]
+    table = numeric_table(lines, names_at + 2, len(lines), labels, "\t")
+    columns = {}
+    for i, name in enumerate(names):
+        key = _MPP_COLUMNS.get(name.lower())
+        if key:
+            columns[key] = table[:, i]
+    missing = [k for k in ("time_s", "voltage_v", "current_density_ma_cm2") if k not in columns]
+    if missing:
+        raise ParseError(f"no {missing[0]} column; columns are: {', '.join(names)}")
+
+    warnings: list[str] = []
+    raw = {
+        "pce_percent": number(header.get("Last PCE [%]")),
+        "vmp_v": number(header.get("Last VMPP [V]")),
+    }
+    meta: dict[str, Any] = {"instrument_figures": _figures.clean(raw, "MPP track", warnings)}
+    metadata: dict[str, Any] = {}
+    measured = _mpp_date(lines[1] if len(lines) > 1 else "")
+    if measured:
+        metadata["measured_at"] = measured
+    duration = number(header.get("Time [s]"))
+    if duration is not None:
+        metadata["duration_s"] = duration
+    pixel = pixel_from(filename)
+    if pixel:
+        metadata["pixel"] = meta["pixel"] = pixel
+    series = [Series("MPP track", columns, meta)]
+    return ParsedMeasurement("mpp", "kit-mpp", series, metadata, header, warnings)
+
+
+def _mpp_date(line: str) -> str | None:
+    fields = [f.strip() for f in split(line, "\t")]
+    return parse_datetime(" ".join(fields[:2])) if fields else None
+
+
+FORMATS = (
+    Format("kit-jv", "jv", sniff_jv, parse_jv),
+    Format("kit-mpp", "mpp", sniff_mpp, parse_mpp),
+)
