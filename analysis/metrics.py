@@ -144,16 +144,20 @@ def aging_rows(studies: QuerySet, direction: str = "reverse") -> dict[int, list[
                 "device__substrate__batch__code", *METRICS)
     )
     out: dict[int, list[dict]] = defaultdict(list)
+    # t = 0 is each device's first scan in the study: pixels are scanned one after another,
+    # and an offset of hours would distort a 10 h study.
+    first: dict[tuple[int, int], Any] = {}
     for r in results:
         for study_id, started in by_device[r["device_id"]]:
             if r["measured_at"] is None or r["measured_at"] < started:
                 continue
+            t0 = first.setdefault((study_id, r["device_id"]), r["measured_at"])
             out[study_id].append({
                 "device_id": r["device_id"],
                 "code": r["device__code"],
                 "variant": f"{r['device__substrate__batch__code']}: "
                            f"{r['device__substrate__variant__name']}",
-                "hours": (r["measured_at"] - started).total_seconds() / 3600.0,
+                "hours": (r["measured_at"] - t0).total_seconds() / 3600.0,
                 **{m: r[m] for m in METRICS},
             })
     return dict(out)

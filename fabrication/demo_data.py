@@ -76,9 +76,11 @@ SYNTHESES = [("PbS-933", 933.0, 95.0, 60.0), ("PbS-1180", 1180.0, 125.0, 240.0)]
 
 # (batch code, synthesis code, dot-size label, date)
 BATCHES = [
-    ("B2025-03-10", "PbS-933", "1.3eV", dt.date(2025, 3, 10)),
-    ("B2025-03-17", "PbS-1180", "1.0eV", dt.date(2025, 3, 17)),
+    ("B2025-06-16", "PbS-933", "1.3eV", dt.date(2025, 6, 16)),
+    ("B2025-06-02", "PbS-1180", "1.0eV", dt.date(2025, 6, 2)),
 ]
+# Extra pixels per variant that go into stability studies: (substrate suffix, pixels).
+AGING_SUBSTRATES = {"argon": ("AG-Ar", 3), "air80c": ("AG-80C", 2)}
 VARIANTS = [("T", "Target (BA)2PbI4", "target", "LX-BA2PbI4"),
             ("C", "Control PbI2", "control", "LX-PbI2")]
 
@@ -95,9 +97,13 @@ class DemoDevice:
 @dataclass(frozen=True)
 class DemoFabrication:
     project: Project
+    user: object
     devices: list[DemoDevice]
+    # (dot size, role, condition) -> device codes of the stability pixels
+    aging_devices: dict[tuple[str, str, str], list[str]]
     films: dict[tuple[str, str], str]  # (dot size, role) -> film code
     syntheses: dict[str, str]  # dot size -> synthesis code
+    batches: dict[str, str]  # dot size -> batch code
 
 
 def _get(model, project, code, **defaults):
@@ -140,7 +146,7 @@ def _syntheses(project, user, chems) -> dict[str, Synthesis]:
     result = {}
     for code, peak, temp, growth in SYNTHESES:
         syn = _get(Synthesis, project, code, name=f"PbS-OA, exciton {peak:.0f} nm",
-                   date=dt.date(2025, 3, 1), operator=user, injection_temperature_c=temp,
+                   date=dt.date(2025, 5, 19), operator=user, injection_temperature_c=temp,
                    growth_time_s=growth, solvent="octane", target_exciton_peak_nm=peak,
                    concentration_mg_ml=50.0, yield_mg=420.0, created_by=user,
                    glovebox_o2_ppm=0.5, glovebox_h2o_ppm=0.3)
@@ -216,6 +222,7 @@ def create_demo_fabrication() -> DemoFabrication:
     recipes = _recipes(project, user, chems)
     stack = _stack(project, user)
     devices: list[DemoDevice] = []
+    aging: dict[tuple[str, str, str], list[str]] = {}
     films: dict[tuple[str, str], str] = {}
     for batch_code, syn_code, dot_size, date in BATCHES:
         batch = _get(Batch, project, batch_code, name=f"{dot_size} dots: (BA)2PbI4 vs PbI2",
@@ -246,6 +253,18 @@ def create_demo_fabrication() -> DemoFabrication:
                          created_by=user)
                     devices.append(DemoDevice(code, batch_code, dot_size, role, index))
                     index += 1
+            for condition, (suffix, pixels) in AGING_SUBSTRATES.items():
+                substrate = _get(Substrate, project, f"{batch_code}/{letter}-{suffix}",
+                                 batch=batch, variant=variant, label=f"{letter}-{suffix}",
+                                 created_by=user)
+                codes = []
+                for pixel in range(1, pixels + 1):
+                    code = f"{batch_code}/{letter}-{suffix}/P{pixel}"
+                    _get(Device, project, code, substrate=substrate, pixel=f"P{pixel}",
+                         active_area_cm2=PIXEL_AREA_CM2, mask_area_cm2=PIXEL_AREA_CM2,
+                         created_by=user)
+                    codes.append(code)
+                aging[(dot_size, role, condition)] = codes
             film_code = f"F-{dot_size}-{letter}"
             _get(Film, project, film_code, name=f"{name} film on glass, {dot_size} dots",
                  synthesis=syntheses[syn_code], ink=ink, batch=batch, thickness_nm=370,
@@ -253,13 +272,16 @@ def create_demo_fabrication() -> DemoFabrication:
             films[(dot_size, role)] = film_code
     # The MAPbI3 ink exists in the paper too; it has no devices in the demo.
     _get(LigandExchangeRun, project, "LX-PbS-1180-M", synthesis=syntheses["PbS-1180"],
-         recipe=recipes["LX-MAPbI3"], date=dt.date(2025, 3, 17), operator=user,
+         recipe=recipes["LX-MAPbI3"], date=dt.date(2025, 6, 2), operator=user,
          colloidal_stability="grey", phase_transfer_complete=True,
          observations="Solution turned grey within an hour; powder aggregated on drying.",
          created_by=user)
     return DemoFabrication(
         project=project,
+        user=user,
         devices=devices,
+        aging_devices=aging,
         films=films,
         syntheses={"1.3eV": "PbS-933", "1.0eV": "PbS-1180"},
+        batches={size: code for code, _, size, _ in BATCHES},
     )
