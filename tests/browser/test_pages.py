@@ -1,0 +1,90 @@
+"""A lab member's morning, in chromium: log in, read the batch, open a device, upload, export."""
+
+from pathlib import Path
+
+import pytest
+
+from measurements import services
+
+from .conftest import login
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+JV_REVERSE = DATA / "synthetic" / "jv_example_a.txt"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def measured(world):
+    """Every device of project A has a J-V result (analysed in-process on commit)."""
+    owner = world["users"]["owner"]
+    text = JV_REVERSE.read_text()
+    for i, device in enumerate(world["a"].devices):
+        # A slightly different area per pixel gives each device its own PCE.
+        data = text.replace("Area (cm2): 0.05", f"Area (cm2): {0.05 + 0.001 * i:.3f}")
+        services.measurement_create(
+            user=owner, target=device, data=data.encode(), filename=JV_REVERSE.name
+        )
+    return world
+
+
+def test_the_batch_dashboard_shows_every_device_and_a_click_opens_it(page, measured):
+    batch = measured["a"].batch
+    login(page, "owner", "owner-pass-123")
+    page.goto(f"{page.base}/batches/{batch.id}/")
+    plot = page.locator("#fig-pce-plot")
+    page.wait_for_selector("#fig-pce-plot[data-rendered=true]")
+    points = plot.locator("g.trace.scatter path.point")
+    assert points.count() == len(measured["a"].devices)
+    for name in ("fig-voc", "fig-jsc", "fig-ff"):
+        page.wait_for_selector(f"#{name}-plot[data-rendered=true]")
+    points.first.click(force=True)
+    page.wait_for_url("**/devices/*/")
+    assert "Device A-B1/" in page.locator("h1").inner_text()
+
+
+def test_a_file_uploaded_on_the_device_page_becomes_succeeded(page, measured):
+    device = measured["a"].devices[0]
+    login(page, "colleague", "colleague-pass-123")
+    page.goto(f"{page.base}/devices/{device.id}/")
+    page.set_input_files("#upload-input", str(DATA / "synthetic" / "jv_example_b.csv"))
+    row = page.locator("#files tbody tr").first
+    row.locator("[data-status]").filter(has_text="succeeded").wait_for()
+    assert row.locator("td").nth(2).inner_text() == "jv"
+
+
+def test_the_upload_page_takes_several_files_and_shows_a_bad_one_failing(page, measured):
+    film = measured["a"].film
+    login(page, "owner", "owner-pass-123")
+    page.goto(f"{page.base}/upload/")
+    page.fill("input[name=film]", film.code)
+    bad = DATA / "bad.txt"
+    page.set_input_files("#upload-input", [
+        {"name": "abs_example.csv", "mimeType": "text/csv",
+         "buffer": (DATA / "synthetic" / "abs_example.csv").read_bytes()},
+        {"name": bad.name, "mimeType": "text/plain", "buffer": b"not a measurement"},
+    ])
+    rows = page.locator("#files tbody tr")
+    rows.filter(has_text="abs_example.csv").locator("[data-status]").filter(
+        has_text="succeeded").wait_for()
+    failed = rows.filter(has_text="bad.txt")
+    failed.locator("[data-status]").filter(has_text="failed").wait_for()
+    assert failed.locator("[data-error]").inner_text()
+
+
+def test_the_device_table_downloads_as_csv(page, measured):
+    batch = measured["a"].batch
+    login(page, "owner", "owner-pass-123")
+    page.goto(f"{page.base}/batches/{batch.id}/")
+    with page.expect_download() as info:
+        page.click("[data-export=devices-csv]")
+    path = info.value.path()
+    text = Path(path).read_text()
+    assert text.splitlines()[0].startswith("device,group,substrate")
+    assert len(text.splitlines()) == 1 + len(measured["a"].devices)
+
+
+def test_pages_of_another_project_are_not_found(page, measured):
+    login(page, "outsider", "outsider-pass-123")
+    response = page.goto(f"{page.base}/batches/{measured['a'].batch.id}/")
+    assert response.status == 404
