@@ -27,14 +27,16 @@ def figure_groups(groups: dict[str, list[DeviceRow]], metric: str) -> list[dict]
     out = []
     for name, rows in groups.items():
         measured = [r for r in rows if r.measured]
-        out.append({
-            "name": name,
-            "values": [r.values.get(metric) for r in measured],
-            "codes": [r.code for r in measured],
-            "urls": [reverse("device", args=[r.device_id]) for r in measured],
-            "excluded": [r.excluded for r in measured],
-            "reasons": [r.reason for r in measured],
-        })
+        out.append(
+            {
+                "name": name,
+                "values": [r.values.get(metric) for r in measured],
+                "codes": [r.code for r in measured],
+                "urls": [reverse("device", args=[r.device_id]) for r in measured],
+                "excluded": [r.excluded for r in measured],
+                "reasons": [r.reason for r in measured],
+            }
+        )
     return out
 
 
@@ -89,29 +91,72 @@ def distribution_figures(groups: dict[str, list[DeviceRow]]) -> dict[str, dict]:
     return {m: figures.metric_distribution(figure_groups(groups, m), m) for m in METRICS}
 
 
-DEVICE_COLUMNS = ["device", "group", "substrate", "status", "excluded", "reason",
-                  "pce_percent", "voc_v", "jsc_ma_cm2", "ff", "flags"]
+DEVICE_COLUMNS = [
+    "device",
+    "group",
+    "substrate",
+    "status",
+    "excluded",
+    "reason",
+    "pce_percent",
+    "voc_v",
+    "jsc_ma_cm2",
+    "ff",
+    "flags",
+]
 
 
 def device_table(groups: dict[str, list[DeviceRow]]) -> list[list[Any]]:
     return [
-        [r.code, name, r.info["substrate_code"], r.status, r.excluded, r.reason,
-         *(r.values.get(m) for m in METRICS), " ".join(r.flags)]
-        for name, rows in groups.items() for r in rows
+        [
+            r.code,
+            name,
+            r.info["substrate_code"],
+            r.status,
+            r.excluded,
+            r.reason,
+            *(r.values.get(m) for m in METRICS),
+            " ".join(r.flags),
+        ]
+        for name, rows in groups.items()
+        for r in rows
     ]
 
 
-STATS_COLUMNS = ["group", "n_devices", "n_measured", "n_excluded", "yield_percent",
-                 "pce_mean", "pce_std", "pce_median", "voc_mean", "jsc_mean", "ff_mean",
-                 "champion", "champion_pce"]
+STATS_COLUMNS = [
+    "group",
+    "n_devices",
+    "n_measured",
+    "n_excluded",
+    "yield_percent",
+    "pce_mean",
+    "pce_std",
+    "pce_median",
+    "voc_mean",
+    "jsc_mean",
+    "ff_mean",
+    "champion",
+    "champion_pce",
+]
 
 
 def stats_table(stats: list[dict]) -> list[list[Any]]:
     return [
-        [s["name"], s["n_devices"], s["n_measured"], s["n_excluded"], s["yield_percent"],
-         s["pce_percent"].get("mean"), s["pce_percent"].get("std"),
-         s["pce_percent"].get("median"), s["voc_v"].get("mean"), s["jsc_ma_cm2"].get("mean"),
-         s["ff"].get("mean"), s["champion"], s["champion_pce"]]
+        [
+            s["name"],
+            s["n_devices"],
+            s["n_measured"],
+            s["n_excluded"],
+            s["yield_percent"],
+            s["pce_percent"].get("mean"),
+            s["pce_percent"].get("std"),
+            s["pce_percent"].get("median"),
+            s["voc_v"].get("mean"),
+            s["jsc_ma_cm2"].get("mean"),
+            s["ff"].get("mean"),
+            s["champion"],
+            s["champion_pce"],
+        ]
         for s in stats
     ]
 
@@ -128,29 +173,45 @@ def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[d
         hours = [p["hours"] for p in points]
         result = compute.aging.analyse_aging(hours, [p[metric] for p in points]).to_dict()
         variant = variants.setdefault(points[0]["variant"], {"devices": [], "series": []})
-        variant["devices"].append({
-            "code": points[0]["code"],
-            "url": reverse("device", args=[points[0]["device_id"]]),
-            "hours": hours,
-            "values": [100.0 * v if v is not None else None for v in result["normalised"]],
-        })
+        variant["devices"].append(
+            {
+                "code": points[0]["code"],
+                "url": reverse("device", args=[points[0]["device_id"]]),
+                "hours": hours,
+                "values": [100.0 * v if v is not None else None for v in result["normalised"]],
+            }
+        )
         variant["series"].append((hours, result["normalised"]))
-        table.append({"study": study.code, "device": points[0]["code"],
-                      "variant": points[0]["variant"], **_aging_figures(result)})
+        table.append(
+            {
+                "study": study.code,
+                "device": points[0]["code"],
+                "variant": points[0]["variant"],
+                **_aging_figures(result),
+            }
+        )
     panel_variants = []
     for name, v in sorted(variants.items()):
         agg = compute.aging.aggregate_series(v["series"])
         mean_result = compute.aging.analyse_aging(agg["hours"], agg["mean"]).to_dict()
-        panel_variants.append({
-            "name": name,
-            "hours": agg["hours"],
-            "mean": [100.0 * x if x is not None else None for x in agg["mean"]],
-            "std": [100.0 * x if x is not None else None for x in agg["std"]],
-            "devices": v["devices"],
-            "t80_h": mean_result.get("t80_h"),
-        })
-        table.append({"study": study.code, "device": "(variant mean)", "variant": name,
-                      **_aging_figures(mean_result)})
+        panel_variants.append(
+            {
+                "name": name,
+                "hours": agg["hours"],
+                "mean": [100.0 * x if x is not None else None for x in agg["mean"]],
+                "std": [100.0 * x if x is not None else None for x in agg["std"]],
+                "devices": v["devices"],
+                "t80_h": mean_result.get("t80_h"),
+            }
+        )
+        table.append(
+            {
+                "study": study.code,
+                "device": "(variant mean)",
+                "variant": name,
+                **_aging_figures(mean_result),
+            }
+        )
     title = f"{study.name}"
     if study.isos_protocol:
         title += f" ({study.isos_protocol})"
@@ -158,9 +219,20 @@ def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[d
 
 
 def _aging_figures(result: dict) -> dict:
-    return {k: result.get(k) for k in ("t80_h", "ts80_h", "t95_h", "peak_ratio", "final_ratio",
-                                        "t80_extrapolated_h")}
+    return {
+        k: result.get(k)
+        for k in ("t80_h", "ts80_h", "t95_h", "peak_ratio", "final_ratio", "t80_extrapolated_h")
+    }
 
 
-AGING_COLUMNS = ["study", "device", "variant", "t80_h", "ts80_h", "t95_h", "peak_ratio",
-                 "final_ratio", "t80_extrapolated_h"]
+AGING_COLUMNS = [
+    "study",
+    "device",
+    "variant",
+    "t80_h",
+    "ts80_h",
+    "t95_h",
+    "peak_ratio",
+    "final_ratio",
+    "t80_extrapolated_h",
+]

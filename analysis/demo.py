@@ -16,10 +16,20 @@ from measurements.models import Measurement
 from .models import StabilityStudy
 
 STUDIES = {
-    "argon": dict(name="Argon glovebox storage, dark, 25 °C", isos_protocol="ISOS-D-1I",
-                  atmosphere="argon", temperature_c=25.0, light="dark"),
-    "air80c": dict(name="80 °C in air, dark", isos_protocol="ISOS-D-2",
-                   atmosphere="air", temperature_c=80.0, light="dark"),
+    "argon": dict(
+        name="Argon glovebox storage, dark, 25 °C",
+        isos_protocol="ISOS-D-1I",
+        atmosphere="argon",
+        temperature_c=25.0,
+        light="dark",
+    ),
+    "air80c": dict(
+        name="80 °C in air, dark",
+        isos_protocol="ISOS-D-2",
+        atmosphere="air",
+        temperature_c=80.0,
+        light="dark",
+    ),
 }
 
 
@@ -56,12 +66,21 @@ def _studies(fab: DemoFabrication, files: list[DemoFile]) -> None:
     for (dot_size, condition), started in sorted(starts.items()):
         batch = fab.batches[dot_size]
         study, _ = StabilityStudy.objects.get_or_create(
-            project=fab.project, code=f"{batch}/{condition}",
-            defaults={**STUDIES[condition], "name": f"{STUDIES[condition]['name']} ({batch})",
-                      "started_at": started, "created_by": fab.user},
+            project=fab.project,
+            code=f"{batch}/{condition}",
+            defaults={
+                **STUDIES[condition],
+                "name": f"{STUDIES[condition]['name']} ({batch})",
+                "started_at": started,
+                "created_by": fab.user,
+            },
         )
-        codes = [c for (size, _, cond), cs in fab.aging_devices.items()
-                 if size == dot_size and cond == condition for c in cs]
+        codes = [
+            c
+            for (size, _, cond), cs in fab.aging_devices.items()
+            if size == dot_size and cond == condition
+            for c in cs
+        ]
         study.devices.set(Device.objects.filter(project=fab.project, code__in=codes))
 
 
@@ -78,15 +97,20 @@ def load_demo(seed: int = 2025, progress: Callable[[int, int], None] | None = No
     for i, f in enumerate(files):
         aging = f.aging
         options = services.UploadOptions(
-            measured_at=_aware(f.measured_at), area_cm2=f.area_cm2,
-            irradiance_mw_cm2=f.irradiance_mw_cm2, notes=f.notes,
+            measured_at=_aware(f.measured_at),
+            area_cm2=f.area_cm2,
+            irradiance_mw_cm2=f.irradiance_mw_cm2,
+            notes=f.notes,
             atmosphere=aging.atmosphere if aging else "",
             temperature_c=aging.temperature_c if aging else None,
             relative_humidity_percent=aging.relative_humidity_percent if aging else None,
         )
         _, created = services.measurement_create(
-            user=fab.user, target=targets[f.target_type][f.target_code], data=f.content,
-            filename=f.filename, options=options,
+            user=fab.user,
+            target=targets[f.target_type][f.target_code],
+            data=f.content,
+            filename=f.filename,
+            options=options,
         )
         counts["created" if created else "existing"] += 1
         if progress:

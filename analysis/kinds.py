@@ -51,9 +51,7 @@ def _current_density(series: Series, measurement, parsed: ParsedMeasurement) -> 
     if "current_density_ma_cm2" in cols:
         return cols["current_density_ma_cm2"]
     area = (
-        measurement.area_cm2
-        or series.metadata.get("area_cm2")
-        or parsed.metadata.get("area_cm2")
+        measurement.area_cm2 or series.metadata.get("area_cm2") or parsed.metadata.get("area_cm2")
     )
     if not area:
         raise AnalysisError(
@@ -90,13 +88,15 @@ def _jv_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
             figures["instrument"] = compute.jv.compare_with_instrument(figures, theirs)
             figures["instrument_consistent"] = figures["instrument"].get("consistent")
         sign = -1.0 if figures.get("sign_flipped") else 1.0
-        rows.append(RowSpec(
-            label=s.label or f"scan {len(rows) + 1}",
-            figures=figures,
-            flags=list(figures.get("flags", [])),
-            curve=downsample({"voltage_v": v, "current_density_ma_cm2": sign * j}),
-            pixel=str(s.metadata.get("pixel", "")),
-        ))
+        rows.append(
+            RowSpec(
+                label=s.label or f"scan {len(rows) + 1}",
+                figures=figures,
+                flags=list(figures.get("flags", [])),
+                curve=downsample({"voltage_v": v, "current_density_ma_cm2": sign * j}),
+                pixel=str(s.metadata.get("pixel", "")),
+            )
+        )
     _add_hysteresis(results, rows)
     return rows
 
@@ -109,16 +109,21 @@ def _add_hysteresis(results, rows: list[RowSpec]) -> None:
         by_pixel.setdefault(pixel, {}).setdefault(r.scan_direction, i)
     for pair in by_pixel.values():
         if "reverse" in pair and "forward" in pair:
-            hi = compute.jv.hysteresis_index(results[pair["reverse"]][1],
-                                             results[pair["forward"]][1])
+            hi = compute.jv.hysteresis_index(
+                results[pair["reverse"]][1], results[pair["forward"]][1]
+            )
             for i in pair.values():
                 rows[i].figures["hysteresis"] = hi
 
 
 def _simple(series: Series, fn, **kwargs) -> RowSpec:
     figures = fn(**kwargs).to_dict()
-    return RowSpec(label=series.label, figures=figures, flags=list(figures.get("flags", [])),
-                   curve=downsample(series.columns))
+    return RowSpec(
+        label=series.label,
+        figures=figures,
+        flags=list(figures.get("flags", [])),
+        curve=downsample(series.columns),
+    )
 
 
 def _device_jv_jsc(measurement) -> float | None:
@@ -141,8 +146,12 @@ def _eqe_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     jv_jsc = _device_jv_jsc(measurement)
     for s in parsed.series:
         c = s.columns
-        row = _simple(s, compute.eqe.analyse_eqe, wavelength_nm=c["wavelength_nm"],
-                      eqe_fraction=c["eqe_fraction"])
+        row = _simple(
+            s,
+            compute.eqe.analyse_eqe,
+            wavelength_nm=c["wavelength_nm"],
+            eqe_fraction=c["eqe_fraction"],
+        )
         jsc = row.figures.get("integrated_jsc_ma_cm2")
         if jv_jsc and jsc:
             check = compute.eqe.jsc_mismatch(jsc, jv_jsc, settings.EQE_JSC_MISMATCH_FRACTION)
@@ -161,12 +170,17 @@ def _mpp_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     rows = []
     for s in parsed.series:
         c = s.columns
-        rows.append(_simple(
-            s, compute.mpp.analyse_mpp, time_s=c["time_s"],
-            power_mw_cm2=c.get("power_mw_cm2"), voltage_v=c.get("voltage_v"),
-            current_density_ma_cm2=c.get("current_density_ma_cm2"),
-            irradiance_mw_cm2=_irradiance(measurement, s, parsed),
-        ))
+        rows.append(
+            _simple(
+                s,
+                compute.mpp.analyse_mpp,
+                time_s=c["time_s"],
+                power_mw_cm2=c.get("power_mw_cm2"),
+                voltage_v=c.get("voltage_v"),
+                current_density_ma_cm2=c.get("current_density_ma_cm2"),
+                irradiance_mw_cm2=_irradiance(measurement, s, parsed),
+            )
+        )
     return rows
 
 
@@ -177,28 +191,46 @@ def _temperature(measurement, parsed: ParsedMeasurement) -> float:
 
 def _intensity_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     return [
-        _simple(s, compute.intensity.analyse_intensity,
-                intensity_mw_cm2=s.columns["intensity_mw_cm2"], voc_v=s.columns["voc_v"],
-                jsc_ma_cm2=s.columns.get("jsc_ma_cm2"),
-                temperature_c=_temperature(measurement, parsed))
+        _simple(
+            s,
+            compute.intensity.analyse_intensity,
+            intensity_mw_cm2=s.columns["intensity_mw_cm2"],
+            voc_v=s.columns["voc_v"],
+            jsc_ma_cm2=s.columns.get("jsc_ma_cm2"),
+            temperature_c=_temperature(measurement, parsed),
+        )
         for s in parsed.series
     ]
 
 
 def _trpl_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
-    return [_simple(s, compute.trpl.analyse_trpl, time_ns=s.columns["time_ns"],
-                    counts=s.columns["counts"]) for s in parsed.series]
+    return [
+        _simple(
+            s, compute.trpl.analyse_trpl, time_ns=s.columns["time_ns"], counts=s.columns["counts"]
+        )
+        for s in parsed.series
+    ]
 
 
 def _tpv_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
-    return [_simple(s, compute.tpv.analyse_tpv, time_s=s.columns["time_s"],
-                    voltage_v=s.columns["voltage_v"]) for s in parsed.series]
+    return [
+        _simple(
+            s, compute.tpv.analyse_tpv, time_s=s.columns["time_s"], voltage_v=s.columns["voltage_v"]
+        )
+        for s in parsed.series
+    ]
 
 
 def _absorbance_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
-    return [_simple(s, compute.absorbance.analyse_absorbance,
-                    wavelength_nm=s.columns["wavelength_nm"], absorbance=s.columns["absorbance"])
-            for s in parsed.series]
+    return [
+        _simple(
+            s,
+            compute.absorbance.analyse_absorbance,
+            wavelength_nm=s.columns["wavelength_nm"],
+            absorbance=s.columns["absorbance"],
+        )
+        for s in parsed.series
+    ]
 
 
 def _exciton_peak(measurement) -> float | None:
@@ -215,9 +247,16 @@ def _exciton_peak(measurement) -> float | None:
 
 def _pl_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     peak = _exciton_peak(measurement)
-    return [_simple(s, compute.pl.analyse_pl, wavelength_nm=s.columns["wavelength_nm"],
-                    intensity=s.columns["intensity"], exciton_peak_nm=peak)
-            for s in parsed.series]
+    return [
+        _simple(
+            s,
+            compute.pl.analyse_pl,
+            wavelength_nm=s.columns["wavelength_nm"],
+            intensity=s.columns["intensity"],
+            exciton_peak_nm=peak,
+        )
+        for s in parsed.series
+    ]
 
 
 ANALYSERS = {
@@ -240,8 +279,9 @@ def analyse_parsed(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     try:
         rows = analyser(measurement, parsed)
     except KeyError as exc:
-        raise AnalysisError(f"The file has no {exc.args[0]} column for a {parsed.kind} "
-                            "analysis.") from exc
+        raise AnalysisError(
+            f"The file has no {exc.args[0]} column for a {parsed.kind} analysis."
+        ) from exc
     if not rows:
         raise AnalysisError("The file holds no curve to analyse.")
     return rows

@@ -89,13 +89,18 @@ def device_rows(devices: QuerySet[Device], direction: str = "reverse") -> list[D
     for d in devices.values(*DEVICE_FIELDS.values()).order_by("code"):
         info = {name: d[path] for name, path in DEVICE_FIELDS.items()}
         r = results.get(info["device_id"])
-        rows.append(DeviceRow(
-            device_id=info["device_id"], code=info["code"], status=info["status"],
-            status_reason=info["status_reason"], info=info,
-            values={m: (r or {}).get(m) for m in METRICS},
-            flags=list((r or {}).get("flags") or []),
-            measured=r is not None,
-        ))
+        rows.append(
+            DeviceRow(
+                device_id=info["device_id"],
+                code=info["code"],
+                status=info["status"],
+                status_reason=info["status_reason"],
+                info=info,
+                values={m: (r or {}).get(m) for m in METRICS},
+                flags=list((r or {}).get("flags") or []),
+                measured=r is not None,
+            )
+        )
     return rows
 
 
@@ -137,11 +142,18 @@ def aging_rows(studies: QuerySet, direction: str = "reverse") -> dict[int, list[
             (link["stabilitystudy_id"], link["stabilitystudy__started_at"])
         )
     results = (
-        JVResult.objects.filter(device_id__in=list(by_device), scan_direction=direction,
-                                is_dark=False)
+        JVResult.objects.filter(
+            device_id__in=list(by_device), scan_direction=direction, is_dark=False
+        )
         .order_by("device_id", "measured_at")
-        .values("device_id", "measured_at", "device__code", "device__substrate__variant__name",
-                "device__substrate__batch__code", *METRICS)
+        .values(
+            "device_id",
+            "measured_at",
+            "device__code",
+            "device__substrate__variant__name",
+            "device__substrate__batch__code",
+            *METRICS,
+        )
     )
     out: dict[int, list[dict]] = defaultdict(list)
     # t = 0 is each device's first scan in the study: pixels are scanned one after another,
@@ -152,12 +164,14 @@ def aging_rows(studies: QuerySet, direction: str = "reverse") -> dict[int, list[
             if r["measured_at"] is None or r["measured_at"] < started:
                 continue
             t0 = first.setdefault((study_id, r["device_id"]), r["measured_at"])
-            out[study_id].append({
-                "device_id": r["device_id"],
-                "code": r["device__code"],
-                "variant": f"{r['device__substrate__batch__code']}: "
-                           f"{r['device__substrate__variant__name']}",
-                "hours": (r["measured_at"] - t0).total_seconds() / 3600.0,
-                **{m: r[m] for m in METRICS},
-            })
+            out[study_id].append(
+                {
+                    "device_id": r["device_id"],
+                    "code": r["device__code"],
+                    "variant": f"{r['device__substrate__batch__code']}: "
+                    f"{r['device__substrate__variant__name']}",
+                    "hours": (r["measured_at"] - t0).total_seconds() / 3600.0,
+                    **{m: r[m] for m in METRICS},
+                }
+            )
     return dict(out)

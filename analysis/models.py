@@ -118,8 +118,9 @@ class StabilityStudy(ProjectOwned):
         OTHER = "other", "Other"
 
     name = models.CharField(max_length=160)
-    isos_protocol = models.CharField("ISOS protocol", max_length=12, blank=True,
-                                     help_text="e.g. ISOS-D-1I, ISOS-D-2, ISOS-L-1")
+    isos_protocol = models.CharField(
+        "ISOS protocol", max_length=12, blank=True, help_text="e.g. ISOS-D-1I, ISOS-D-2, ISOS-L-1"
+    )
     atmosphere = models.CharField(max_length=10, choices=Atmosphere.choices)
     temperature_c = models.FloatField("temperature (°C)", null=True, blank=True)
     relative_humidity_percent = models.FloatField("RH (%)", null=True, blank=True)

@@ -53,27 +53,46 @@ def _store(measurement: Measurement, rows: list[RowSpec]) -> None:
     field_names = {f.name for f in model._meta.concrete_fields}
     objects = []
     for i, row in enumerate(rows):
-        values = {k: v for k, v in row.figures.items() if k in field_names and k not in
-                  {"id", "measurement", "index", "label", "figures", "flags", "curve"}}
+        values = {
+            k: v
+            for k, v in row.figures.items()
+            if k in field_names
+            and k not in {"id", "measurement", "index", "label", "figures", "flags", "curve"}
+        }
         extra = {}
         if model is JVResult:
-            extra = {"device_id": measurement.device_id, "measured_at": measurement.measured_at,
-                     "pixel": row.pixel}
-        objects.append(model(
-            measurement=measurement, index=i, label=row.label[:80],
-            analysis_version=compute.ANALYSIS_VERSION, figures=row.figures,
-            flags=row.flags, curve=row.curve, **values, **extra,
-        ))
+            extra = {
+                "device_id": measurement.device_id,
+                "measured_at": measurement.measured_at,
+                "pixel": row.pixel,
+            }
+        objects.append(
+            model(
+                measurement=measurement,
+                index=i,
+                label=row.label[:80],
+                analysis_version=compute.ANALYSIS_VERSION,
+                figures=row.figures,
+                flags=row.flags,
+                curve=row.curve,
+                **values,
+                **extra,
+            )
+        )
     with transaction.atomic():
-        locked = Measurement.objects.select_for_update().filter(
-            id=measurement.id, status=Status.RUNNING
-        ).first()
+        locked = (
+            Measurement.objects.select_for_update()
+            .filter(id=measurement.id, status=Status.RUNNING)
+            .first()
+        )
         if locked is None:  # someone re-queued or failed it meanwhile; their run will store
             return
         model.objects.filter(measurement=measurement).delete()
         model.objects.bulk_create(objects)
         Measurement.objects.filter(id=measurement.id).update(
-            status=Status.SUCCEEDED, error="", finished_at=timezone.now(),
+            status=Status.SUCCEEDED,
+            error="",
+            finished_at=timezone.now(),
             analysis_version=compute.ANALYSIS_VERSION,
         )
         _propagate(measurement, rows)
@@ -98,13 +117,15 @@ def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
 def run_analysis(measurement_id: int, redelivered: bool = False) -> str:
     if not claim(measurement_id, redelivered):
         return "skipped"
-    measurement = Measurement.objects.select_related(
-        "raw_file", "device", "film", "synthesis"
-    ).get(id=measurement_id)
+    measurement = Measurement.objects.select_related("raw_file", "device", "film", "synthesis").get(
+        id=measurement_id
+    )
     try:
         data = raw_bytes(measurement)
         parsed = parsers.parse(
-            data, filename=measurement.original_filename, kind=measurement.kind,
+            data,
+            filename=measurement.original_filename,
+            kind=measurement.kind,
             format=measurement.format or None,
         )
         rows = analyse_parsed(measurement, parsed)

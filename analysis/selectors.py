@@ -28,8 +28,10 @@ def results_for(measurements: Iterable[Measurement]) -> dict[int, dict | None]:
             by_kind[m.kind].append(m.pk)
     for kind, ids in by_kind.items():
         rows_by_measurement: dict[int, list] = defaultdict(list)
-        for row in RESULT_MODELS[kind].objects.filter(measurement_id__in=ids).order_by(
-            "measurement_id", "index"
+        for row in (
+            RESULT_MODELS[kind]
+            .objects.filter(measurement_id__in=ids)
+            .order_by("measurement_id", "index")
         ):
             rows_by_measurement[row.measurement_id].append(row)
         for mid, rows in rows_by_measurement.items():

@@ -50,10 +50,18 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     studies = scoped(StabilityStudy.objects.all(), request.user)[:10]
     syntheses = scoped(Synthesis.objects.all(), request.user).order_by("-date", "code")[:10]
-    return render(request, "analysis/home.html", {
-        "projects": projects, "batches": batches, "queue": queue, "counts": counts,
-        "studies": studies, "syntheses": syntheses,
-    })
+    return render(
+        request,
+        "analysis/home.html",
+        {
+            "projects": projects,
+            "batches": batches,
+            "queue": queue,
+            "counts": counts,
+            "studies": studies,
+            "syntheses": syntheses,
+        },
+    )
 
 
 @login_required
@@ -61,8 +69,7 @@ def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     hits = []
     if q:
-        for model, name in ((Device, "device"), (Batch, "batch"), (Synthesis, "synthesis"),
-                            (Film, None), (Measurement, None)):
+        for model in (Device, Batch, Synthesis, Film, Measurement):
             for obj in scoped(model.objects.all(), request.user).filter(
                 Q(code__iexact=q) | Q(code__icontains=q)
             )[:20]:
@@ -91,10 +98,12 @@ def _export_or_none(request, name, groups, stats):
     if fmt not in ("csv", "xlsx"):
         return None
     if request.GET.get("table") == "stats":
-        return table_response(f"{name}-statistics", dashboards.STATS_COLUMNS,
-                              dashboards.stats_table(stats), fmt)
-    return table_response(f"{name}-devices", dashboards.DEVICE_COLUMNS,
-                          dashboards.device_table(groups), fmt)
+        return table_response(
+            f"{name}-statistics", dashboards.STATS_COLUMNS, dashboards.stats_table(stats), fmt
+        )
+    return table_response(
+        f"{name}-devices", dashboards.DEVICE_COLUMNS, dashboards.device_table(groups), fmt
+    )
 
 
 def _distribution_context(request, groups) -> dict:
@@ -106,8 +115,9 @@ def _distribution_context(request, groups) -> dict:
         "per": per,
         "figs": dashboards.distribution_figures(groups),
         "direction": _direction(request),
-        "excluded": [(name, r) for name, rows in groups.items() for r in rows
-                     if r.measured and r.excluded],
+        "excluded": [
+            (name, r) for name, rows in groups.items() for r in rows if r.measured and r.excluded
+        ],
         "unmeasured": sum(not r.measured for rows in groups.values() for r in rows),
     }
 
@@ -141,10 +151,18 @@ def compare(request: HttpRequest) -> HttpResponse:
     if export:
         return export
     all_batches = scoped(Batch.objects.all(), request.user).order_by("-date")
-    return render(request, "analysis/compare.html", {
-        "by": by, "groupings": list(GROUPINGS), "batches": all_batches,
-        "batch_ids": batch_ids, "chosen": chosen, **context,
-    })
+    return render(
+        request,
+        "analysis/compare.html",
+        {
+            "by": by,
+            "groupings": list(GROUPINGS),
+            "batches": all_batches,
+            "batch_ids": batch_ids,
+            "chosen": chosen,
+            **context,
+        },
+    )
 
 
 @login_required
@@ -152,8 +170,9 @@ def aging(request: HttpRequest) -> HttpResponse:
     metric = request.GET.get("metric", "pce_percent")
     metric = metric if metric in dashboards.METRIC_LABELS else "pce_percent"
     studies = list(scoped(StabilityStudy.objects.order_by("started_at"), request.user))
-    rows = aging_rows(StabilityStudy.objects.filter(id__in=[s.id for s in studies]),
-                      _direction(request))
+    rows = aging_rows(
+        StabilityStudy.objects.filter(id__in=[s.id for s in studies]), _direction(request)
+    )
     panels, table = [], []
     for study in studies:
         panel, study_table = dashboards.aging_panel(study, rows.get(study.id, []), metric)
@@ -161,14 +180,25 @@ def aging(request: HttpRequest) -> HttpResponse:
         table.extend(study_table)
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
-        return table_response("aging-t80", dashboards.AGING_COLUMNS,
-                              [[t.get(c) for c in dashboards.AGING_COLUMNS] for t in table], fmt)
+        return table_response(
+            "aging-t80",
+            dashboards.AGING_COLUMNS,
+            [[t.get(c) for c in dashboards.AGING_COLUMNS] for t in table],
+            fmt,
+        )
     metric_name = {"pce_percent": "pce", "voc_v": "voc", "jsc_ma_cm2": "jsc", "ff": "ff"}[metric]
     fig = figures.aging_figure(panels, metric=metric_name) if panels else None
-    return render(request, "analysis/aging.html", {
-        "studies": studies, "fig": fig, "table": table, "metric": metric,
-        "metrics": dashboards.METRIC_LABELS,
-    })
+    return render(
+        request,
+        "analysis/aging.html",
+        {
+            "studies": studies,
+            "fig": fig,
+            "table": table,
+            "metric": metric,
+            "metrics": dashboards.METRIC_LABELS,
+        },
+    )
 
 
 def _results_by_kind(measurements: list[Measurement]) -> dict[str, list]:
@@ -179,8 +209,10 @@ def _results_by_kind(measurements: list[Measurement]) -> dict[str, list]:
             ids.setdefault(m.kind, []).append(m.id)
     for kind, kind_ids in ids.items():
         by_kind[kind] = list(
-            RESULT_MODELS[kind].objects.filter(measurement_id__in=kind_ids)
-            .select_related("measurement").order_by("measurement__measured_at", "index")
+            RESULT_MODELS[kind]
+            .objects.filter(measurement_id__in=kind_ids)
+            .select_related("measurement")
+            .order_by("measurement__measured_at", "index")
         )
     return by_kind
 
@@ -188,35 +220,53 @@ def _results_by_kind(measurements: list[Measurement]) -> dict[str, list]:
 def _device_figures(results: dict[str, list]) -> dict[str, dict]:
     figs = {}
     if results.get("jv"):
-        figs["jv"] = figures.jv_figure([
-            {"label": f"{r.measurement.measured_at:%Y-%m-%d %H:%M} {r.label}",
-             "voltage_v": r.curve.get("voltage_v", []),
-             "current_density_ma_cm2": r.curve.get("current_density_ma_cm2", []),
-             "scan_direction": r.scan_direction,
-             "measured_at": r.measurement.measured_at}
-            for r in results["jv"]
-        ])
+        figs["jv"] = figures.jv_figure(
+            [
+                {
+                    "label": f"{r.measurement.measured_at:%Y-%m-%d %H:%M} {r.label}",
+                    "voltage_v": r.curve.get("voltage_v", []),
+                    "current_density_ma_cm2": r.curve.get("current_density_ma_cm2", []),
+                    "scan_direction": r.scan_direction,
+                    "measured_at": r.measurement.measured_at,
+                }
+                for r in results["jv"]
+            ]
+        )
     if results.get("eqe"):
-        figs["eqe"] = figures.eqe_figure([
-            {"label": r.measurement.original_filename,
-             "wavelength_nm": r.curve.get("wavelength_nm", []),
-             "eqe_percent": [100 * v if v is not None else None
-                             for v in r.curve.get("eqe_fraction", [])],
-             "integrated_jsc_ma_cm2": r.integrated_jsc_ma_cm2}
-            for r in results["eqe"]
-        ])
+        figs["eqe"] = figures.eqe_figure(
+            [
+                {
+                    "label": r.measurement.original_filename,
+                    "wavelength_nm": r.curve.get("wavelength_nm", []),
+                    "eqe_percent": [
+                        100 * v if v is not None else None for v in r.curve.get("eqe_fraction", [])
+                    ],
+                    "integrated_jsc_ma_cm2": r.integrated_jsc_ma_cm2,
+                }
+                for r in results["eqe"]
+            ]
+        )
     if results.get("mpp"):
-        figs["mpp"] = figures.mpp_figure([
-            {"label": r.measurement.original_filename, "time_s": r.curve.get("time_s", []),
-             "pce_percent": _mpp_pce(r), "stabilized_pce_percent": r.stabilized_pce_percent,
-             "window_s": r.figures.get("window_s")}
-            for r in results["mpp"]
-        ])
+        figs["mpp"] = figures.mpp_figure(
+            [
+                {
+                    "label": r.measurement.original_filename,
+                    "time_s": r.curve.get("time_s", []),
+                    "pce_percent": _mpp_pce(r),
+                    "stabilized_pce_percent": r.stabilized_pce_percent,
+                    "window_s": r.figures.get("window_s"),
+                }
+                for r in results["mpp"]
+            ]
+        )
     if results.get("intensity"):
         r = results["intensity"][-1]
         figs["intensity"] = figures.intensity_figure(
-            {"intensity_mw_cm2": r.curve.get("intensity_mw_cm2", []),
-             "voc_v": r.curve.get("voc_v", []), "jsc_ma_cm2": r.curve.get("jsc_ma_cm2")},
+            {
+                "intensity_mw_cm2": r.curve.get("intensity_mw_cm2", []),
+                "voc_v": r.curve.get("voc_v", []),
+                "jsc_ma_cm2": r.curve.get("jsc_ma_cm2"),
+            },
             r.figures,
         )
     return figs
@@ -230,8 +280,10 @@ def _mpp_pce(row) -> list:
     if curve.get("power_mw_cm2"):
         return [abs(p) / irr * 100 if p is not None else None for p in curve["power_mw_cm2"]]
     v, j = curve.get("voltage_v", []), curve.get("current_density_ma_cm2", [])
-    return [abs(a * b) / irr * 100 if a is not None and b is not None else None
-            for a, b in zip(v, j, strict=False)]
+    return [
+        abs(a * b) / irr * 100 if a is not None and b is not None else None
+        for a, b in zip(v, j, strict=False)
+    ]
 
 
 def _lineage(device: Device) -> dict:
@@ -252,11 +304,14 @@ def _lineage(device: Device) -> dict:
 def device_page(request: HttpRequest, pk: int) -> HttpResponse:
     device = scoped_or_404(Device, request.user, pk)
     device = Device.objects.select_related(
-        "substrate__batch", "substrate__variant__ink__recipe",
-        "substrate__variant__ink__synthesis", "substrate__variant__stack",
+        "substrate__batch",
+        "substrate__variant__ink__recipe",
+        "substrate__variant__ink__synthesis",
+        "substrate__variant__stack",
     ).get(pk=device.pk)
     measurements = list(
-        Measurement.objects.filter(device=device).select_related("raw_file", "created_by")
+        Measurement.objects.filter(device=device)
+        .select_related("raw_file", "created_by")
         .order_by("-measured_at")
     )
     results = _results_by_kind(measurements)
@@ -265,15 +320,27 @@ def device_page(request: HttpRequest, pk: int) -> HttpResponse:
         by_m: dict[int, list] = {}
         for r in rows:
             by_m.setdefault(r.measurement_id, []).append(r)
-        for mid, mrows in by_m.items():
-            table.append({"kind": kind, "measurement": mrows[0].measurement,
-                          "figures": summarise_rows(kind, mrows)})
+        for mrows in by_m.values():
+            table.append(
+                {
+                    "kind": kind,
+                    "measurement": mrows[0].measurement,
+                    "figures": summarise_rows(kind, mrows),
+                }
+            )
     table.sort(key=lambda t: t["measurement"].measured_at or t["measurement"].created_at)
-    return render(request, "analysis/device.html", {
-        "device": device, "measurements": measurements, "figs": _device_figures(results),
-        "table": table, "lineage": _lineage(device),
-        "status_ids": [m.id for m in measurements],
-    })
+    return render(
+        request,
+        "analysis/device.html",
+        {
+            "device": device,
+            "measurements": measurements,
+            "figs": _device_figures(results),
+            "table": table,
+            "lineage": _lineage(device),
+            "status_ids": [m.id for m in measurements],
+        },
+    )
 
 
 @login_required
@@ -282,34 +349,59 @@ def synthesis_page(request: HttpRequest, pk: int) -> HttpResponse:
     films = list(Film.objects.filter(synthesis=synthesis))
     measurements = list(
         Measurement.objects.filter(Q(synthesis=synthesis) | Q(film__in=films))
-        .select_related("film", "raw_file").order_by("-measured_at")
+        .select_related("film", "raw_file")
+        .order_by("-measured_at")
     )
     results = _results_by_kind(measurements)
     absorbance = [
-        {"label": f"{r.measurement.target.code}: {r.measurement.original_filename}",
-         "wavelength_nm": r.curve.get("wavelength_nm", []),
-         "absorbance": r.curve.get("absorbance", []),
-         "exciton_peak_nm": r.exciton_peak_nm, "diameter_nm": r.diameter_nm}
+        {
+            "label": f"{r.measurement.target.code}: {r.measurement.original_filename}",
+            "wavelength_nm": r.curve.get("wavelength_nm", []),
+            "absorbance": r.curve.get("absorbance", []),
+            "exciton_peak_nm": r.exciton_peak_nm,
+            "diameter_nm": r.diameter_nm,
+        }
         for r in results.get("absorbance", [])
     ]
     pl = [
-        {"label": f"{r.measurement.target.code}: {r.measurement.original_filename}",
-         "wavelength_nm": r.curve.get("wavelength_nm", []),
-         "intensity": r.curve.get("intensity", []), "peak_nm": r.peak_nm}
+        {
+            "label": f"{r.measurement.target.code}: {r.measurement.original_filename}",
+            "wavelength_nm": r.curve.get("wavelength_nm", []),
+            "intensity": r.curve.get("intensity", []),
+            "peak_nm": r.peak_nm,
+        }
         for r in results.get("pl", [])
     ]
     fig = figures.spectra_figure(absorbance, pl) if (absorbance or pl) else None
     trpl = results.get("trpl", [])
-    trpl_fig = figures.trpl_figure([
-        {"label": f"{r.measurement.target.code}", "time_ns": r.curve.get("time_ns", []),
-         "counts": r.curve.get("counts", [])} for r in trpl
-    ]) if trpl else None
+    trpl_fig = (
+        figures.trpl_figure(
+            [
+                {
+                    "label": f"{r.measurement.target.code}",
+                    "time_ns": r.curve.get("time_ns", []),
+                    "counts": r.curve.get("counts", []),
+                }
+                for r in trpl
+            ]
+        )
+        if trpl
+        else None
+    )
     runs = list(LigandExchangeRun.objects.filter(synthesis=synthesis).select_related("recipe"))
     devices = Device.objects.filter(substrate__variant__ink__synthesis=synthesis)
     groups = group_rows(device_rows(devices), "recipe")
-    return render(request, "analysis/synthesis.html", {
-        "synthesis": synthesis, "films": films, "runs": runs, "fig": fig, "trpl_fig": trpl_fig,
-        "stats": dashboards.group_stats(groups), "measurements": measurements,
-        "results": results,
-    })
-
+    return render(
+        request,
+        "analysis/synthesis.html",
+        {
+            "synthesis": synthesis,
+            "films": films,
+            "runs": runs,
+            "fig": fig,
+            "trpl_fig": trpl_fig,
+            "stats": dashboards.group_stats(groups),
+            "measurements": measurements,
+            "results": results,
+        },
+    )

@@ -168,7 +168,13 @@ class RecipeAdmin(ProjectScopedAdmin):
         "updated_at",
     ]
     list_filter = ["project", "ligand_family", "solvent"]
-    search_fields = ["code", "family_code", "name", "components__name", "components__chemical__name"]
+    search_fields = [
+        "code",
+        "family_code",
+        "name",
+        "components__name",
+        "components__chemical__name",
+    ]
     readonly_fields = ["code", "version", "previous_version"]
     inlines = [ComponentInline]
     actions = ["new_version", "duplicate"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -255,8 +256,9 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _number(value: object, *, whole: bool = False, minimum: float | None = None,
-            positive: bool = False) -> float | int | None:
+def _number(
+    value: object, *, whole: bool = False, minimum: float | None = None, positive: bool = False
+) -> float | int | None:
     if _blank(value):
         return None
     if isinstance(value, bool) or isinstance(value, dt.date):
@@ -330,33 +332,69 @@ def _show(value: object) -> str:
 BATCH_SHEET, DEVICES_SHEET, INSTRUCTIONS_SHEET = "Batch", "Devices", "Instructions"
 
 BATCH_FIELDS = (
-    _Field("code", "Code", "code", max_length=CODE_MAX_LENGTH, required=True,
-           help="Required. Unique in the project, no '/', e.g. B2025-03-24."),
+    _Field(
+        "code",
+        "Code",
+        "code",
+        max_length=CODE_MAX_LENGTH,
+        required=True,
+        help="Required. Unique in the project, no '/', e.g. B2025-03-24.",
+    ),
     _Field("name", "Name", max_length=160, help="e.g. 1.0 eV dots: (BA)2PbI4 vs PbI2"),
     _Field("date", "Date", "date", help="Fabrication date, YYYY-MM-DD."),
     _Field("description", "Description", help="Free text."),
-    _Field("operator", "Operator", max_length=150,
-           help="cqdlab username of who made the batch (a project member); blank if unknown."),
+    _Field(
+        "operator",
+        "Operator",
+        max_length=150,
+        help="cqdlab username of who made the batch (a project member); blank if unknown.",
+    ),
     _Field("notes", "Notes", help="Operator notes; kept below the description."),
     _Field("glovebox_o2_ppm", "Glovebox O2 (ppm)", "float", minimum=0),
     _Field("glovebox_h2o_ppm", "Glovebox H2O (ppm)", "float", minimum=0),
-    _Field("relative_humidity_percent", "Relative humidity (%)", "float", minimum=0,
-           aliases=("rh (%)", "rh %", "rh")),
-    _Field("ambient_temperature_c", "Temperature (C)", "float",
-           help="Ambient temperature in the lab, degrees C.",
-           aliases=("ambient temperature (c)", "temperature")),
+    _Field(
+        "relative_humidity_percent",
+        "Relative humidity (%)",
+        "float",
+        minimum=0,
+        aliases=("rh (%)", "rh %", "rh"),
+    ),
+    _Field(
+        "ambient_temperature_c",
+        "Temperature (C)",
+        "float",
+        help="Ambient temperature in the lab, degrees C.",
+        aliases=("ambient temperature (c)", "temperature"),
+    ),
 )
 
 DEVICE_FIELDS = (
-    _Field("variant", "Variant", "code", max_length=30, required=True,
-           help="Short code, e.g. T or C; the variant's code becomes <batch>/<variant>."),
-    _Field("variant_name", "Variant name", max_length=VARIANT_NAME_MAX,
-           help="e.g. Target (BA)2PbI4"),
+    _Field(
+        "variant",
+        "Variant",
+        "code",
+        max_length=30,
+        required=True,
+        help="Short code, e.g. T or C; the variant's code becomes <batch>/<variant>.",
+    ),
+    _Field(
+        "variant_name", "Variant name", max_length=VARIANT_NAME_MAX, help="e.g. Target (BA)2PbI4"
+    ),
     _Field("role", "Role", "role", help="target, control, reference or other"),
-    _Field("ink", "Ink", max_length=CODE_MAX_LENGTH,
-           help="Code of the ligand-exchange run whose ink made the absorber."),
-    _Field("substrate", "Substrate", "code", max_length=SUBSTRATE_LABEL_MAX, required=True,
-           help="Label written on the substrate, e.g. S1"),
+    _Field(
+        "ink",
+        "Ink",
+        max_length=CODE_MAX_LENGTH,
+        help="Code of the ligand-exchange run whose ink made the absorber.",
+    ),
+    _Field(
+        "substrate",
+        "Substrate",
+        "code",
+        max_length=SUBSTRATE_LABEL_MAX,
+        required=True,
+        help="Label written on the substrate, e.g. S1",
+    ),
     _Field("pixel", "Pixel", "code", max_length=PIXEL_MAX, required=True, help="e.g. P1"),
     _Field("active_area_cm2", "Active area (cm2)", "float", positive=True, required=True),
     _Field("mask_area_cm2", "Mask area (cm2)", "float", positive=True, help="Optional."),
@@ -383,8 +421,15 @@ def _layer_fields() -> tuple[_Field, ...]:
             if role == "substrate" and param == "material":
                 max_length = SUBSTRATE_MATERIAL_MAX  # also the Substrate's own material
             minimum = 0 if param in ("anneal_time_min", "thickness_nm") else None
-            fields.append(_Field(f"{role}.{param}", f"{role_label} {param_label}", kind,
-                                 max_length=max_length, minimum=minimum))
+            fields.append(
+                _Field(
+                    f"{role}.{param}",
+                    f"{role_label} {param_label}",
+                    kind,
+                    max_length=max_length,
+                    minimum=minimum,
+                )
+            )
     return tuple(fields)
 
 
@@ -427,8 +472,13 @@ INSTRUCTIONS = (
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F5FBF")
-_LAYER_FILLS = {"substrate": "5B6B82", "ETL": "2E7D5B", "absorber": "7A3E9D", "HTL": "B26A00",
-                "electrode": "8A6D1F"}
+_LAYER_FILLS = {
+    "substrate": "5B6B82",
+    "ETL": "2E7D5B",
+    "absorber": "7A3E9D",
+    "HTL": "B26A00",
+    "electrode": "8A6D1F",
+}
 
 
 def template_workbook() -> bytes:
@@ -464,7 +514,10 @@ def _template_batch(ws) -> None:
 def _template_devices(ws) -> None:
     for col, spec in enumerate(DEVICE_COLUMNS, 1):
         role = spec.name.split(".")[0] if "." in spec.name else None
-        _style_header(ws.cell(1, col, spec.label), _LAYER_FILLS.get(role))
+        header = ws.cell(1, col, spec.label)
+        _style_header(header, _LAYER_FILLS.get(role))
+        if spec.help:
+            header.comment = Comment(spec.help, "cqdlab")
         width = min(max(len(spec.label) + 2, 10), 26)
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[1].height = 32
@@ -476,9 +529,14 @@ def _template_devices(ws) -> None:
             if value not in (None, ""):
                 ws.cell(row, col, value)
     role_col = get_column_letter([s.name for s in DEVICE_COLUMNS].index("role") + 1)
-    roles = DataValidation(type="list", formula1='"' + ",".join(VARIANT_ROLES) + '"',
-                           allow_blank=True, showErrorMessage=True, errorTitle="Role",
-                           error="Choose target, control, reference or other.")
+    roles = DataValidation(
+        type="list",
+        formula1='"' + ",".join(VARIANT_ROLES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Role",
+        error="Choose target, control, reference or other.",
+    )
     ws.add_data_validation(roles)
     roles.add(f"{role_col}2:{role_col}{MAX_ROWS}")
     ws.freeze_panes = "C2"
@@ -548,10 +606,14 @@ def _sheet_rows(ws, limit: int | None = None) -> Rows:
             break
         if len(rows) >= MAX_ROWS + 2:
             if any(not _blank(v) for v in values):
-                raise BatchSheetError([Problem(
-                    Where(ws.title, len(rows) + 1),
-                    f"the sheet has more than {MAX_ROWS} rows; split the batch",
-                )])
+                raise BatchSheetError(
+                    [
+                        Problem(
+                            Where(ws.title, len(rows) + 1),
+                            f"the sheet has more than {MAX_ROWS} rows; split the batch",
+                        )
+                    ]
+                )
             continue
         rows.append(tuple(values))
     while rows and all(_blank(v) for v in rows[-1]):
@@ -636,8 +698,10 @@ def _read_batch_sheet(rows: Rows, problems: _Problems) -> tuple[dict, dict[str, 
         spec = specs.get(_key(label))
         if spec is None:
             known = ", ".join(s.label for s in BATCH_FIELDS)
-            problems.add(Where(BATCH_SHEET, number, "A", "Field"),
-                         f"unknown field '{_text(label)}'; the fields are {known}")
+            problems.add(
+                Where(BATCH_SHEET, number, "A", "Field"),
+                f"unknown field '{_text(label)}'; the fields are {known}",
+            )
             continue
         if spec.name in at:
             problems.add(where, f"'{spec.label}' is given twice (also on row {at[spec.name].row})")
@@ -680,13 +744,16 @@ def _device_columns(header: tuple, problems: _Problems) -> dict[str, tuple[int, 
         letter = get_column_letter(index + 1)
         spec = specs.get(_key(title))
         if spec is None:
-            problems.add(Where(DEVICES_SHEET, 1, letter, _text(title)),
-                         f"unknown column '{_text(title)}' (download the template for the "
-                         "column names)")
+            problems.add(
+                Where(DEVICES_SHEET, 1, letter, _text(title)),
+                f"unknown column '{_text(title)}' (download the template for the column names)",
+            )
         elif spec.name in columns:
             first = get_column_letter(columns[spec.name][0] + 1)
-            problems.add(Where(DEVICES_SHEET, 1, letter, spec.label),
-                         f"'{spec.label}' is also column {first}")
+            problems.add(
+                Where(DEVICES_SHEET, 1, letter, spec.label),
+                f"'{spec.label}' is also column {first}",
+            )
         else:
             columns[spec.name] = (index, spec)
     missing = [s.label for s in DEVICE_FIELDS if s.required and s.name not in columns]
@@ -695,8 +762,9 @@ def _device_columns(header: tuple, problems: _Problems) -> dict[str, tuple[int, 
     return None if missing else columns
 
 
-def _device_row(number: int, row: tuple, columns: dict[str, tuple[int, _Field]],
-                problems: _Problems) -> _Row | None:
+def _device_row(
+    number: int, row: tuple, columns: dict[str, tuple[int, _Field]], problems: _Problems
+) -> _Row | None:
     values: dict[str, object] = {}
     at: dict[str, Where] = {}
     ok = True
@@ -715,8 +783,9 @@ def _device_row(number: int, row: tuple, columns: dict[str, tuple[int, _Field]],
         if all(v in (None, "") for v in layer.values()):
             continue
         if not layer["material"]:
-            where = at.get(f"{role}.material", Where(DEVICES_SHEET, number, "",
-                                                     f"{role_label} material"))
+            where = at.get(
+                f"{role}.material", Where(DEVICES_SHEET, number, "", f"{role_label} material")
+            )
             problems.add(where, f"the {role_label} layer has parameters but no material")
             ok = False
             continue
@@ -743,8 +812,9 @@ def _device_row(number: int, row: tuple, columns: dict[str, tuple[int, _Field]],
 # --- assembling rows into variants and substrates (both layouts) -----------------------------
 
 
-def _assemble(rows: list[_Row], problems: _Problems
-              ) -> tuple[tuple[VariantPlan, ...], tuple[SubstratePlan, ...]]:
+def _assemble(
+    rows: list[_Row], problems: _Problems
+) -> tuple[tuple[VariantPlan, ...], tuple[SubstratePlan, ...]]:
     by_variant: dict[str, list[_Row]] = {}
     for row in rows:
         by_variant.setdefault(row.variant, []).append(row)
@@ -762,13 +832,17 @@ def _variant(code: str, rows: list[_Row], problems: _Problems) -> VariantPlan:
                 continue
             reported.add(key)
             where = row.at.get(key) or Where(row.at["variant"].sheet, row.row, "", key)
-            problems.add(where, f"variant {code}: rows {first.row} and {row.row} disagree "
-                                f"({_show(a)} on row {first.row}, {_show(b)} here); every row "
-                                "of a variant repeats its name, role, ink and layers")
+            problems.add(
+                where,
+                f"variant {code}: rows {first.row} and {row.row} disagree "
+                f"({_show(a)} on row {first.row}, {_show(b)} here); every row "
+                "of a variant repeats its name, role, ink and layers",
+            )
     ink = first.shared.get("ink") or ""
     layers = tuple(
         dataclasses.replace(layer, uses_variant_ink=True)
-        if layer.role == "absorber" and ink else layer
+        if layer.role == "absorber" and ink
+        else layer
         for layer in first.layers
     )
     ink_at = first.at.get("ink") or Where(first.at["variant"].sheet, first.row, "", "Ink")
@@ -792,18 +866,23 @@ def _substrates(rows: list[_Row], problems: _Problems) -> tuple[SubstratePlan, .
     for row in rows:
         first = firsts.setdefault(row.substrate, row)
         if first.variant != row.variant:
-            problems.add(row.at["variant"],
-                         f"substrate {row.substrate} is in variant {first.variant} on row "
-                         f"{first.row}; a substrate belongs to one variant")
+            problems.add(
+                row.at["variant"],
+                f"substrate {row.substrate} is in variant {first.variant} on row "
+                f"{first.row}; a substrate belongs to one variant",
+            )
             continue
         if (row.substrate, row.pixel) in pixels:
-            problems.add(row.at["pixel"],
-                         f"substrate {row.substrate} pixel {row.pixel} is already on row "
-                         f"{pixels[(row.substrate, row.pixel)]}: a duplicate device")
+            problems.add(
+                row.at["pixel"],
+                f"substrate {row.substrate} pixel {row.pixel} is already on row "
+                f"{pixels[(row.substrate, row.pixel)]}: a duplicate device",
+            )
             continue
         pixels[(row.substrate, row.pixel)] = row.row
-        devices.setdefault(row.substrate, []).append(DevicePlan(
-            row.pixel, row.active_area_cm2, row.mask_area_cm2, row.at["pixel"]))
+        devices.setdefault(row.substrate, []).append(
+            DevicePlan(row.pixel, row.active_area_cm2, row.mask_area_cm2, row.at["pixel"])
+        )
         if row.notes and row.notes not in notes.setdefault(row.substrate, []):
             notes[row.substrate].append(row.notes)
     return tuple(
@@ -819,21 +898,31 @@ def _substrates(rows: list[_Row], problems: _Problems) -> tuple[SubstratePlan, .
     )
 
 
-def _check_code_lengths(code: str, variants: Iterable[VariantPlan],
-                        substrates: Iterable[SubstratePlan], problems: _Problems) -> None:
+def _check_code_lengths(
+    code: str,
+    variants: Iterable[VariantPlan],
+    substrates: Iterable[SubstratePlan],
+    problems: _Problems,
+) -> None:
     if not code:
         return
     for variant in variants:
         if len(f"{code}/{variant.code}-stack") > CODE_MAX_LENGTH:
-            problems.add(variant.at, f"the stack code {code}/{variant.code}-stack would be "
-                                     f"longer than {CODE_MAX_LENGTH} characters; shorten the "
-                                     "batch or variant code")
+            problems.add(
+                variant.at,
+                f"the stack code {code}/{variant.code}-stack would be "
+                f"longer than {CODE_MAX_LENGTH} characters; shorten the "
+                "batch or variant code",
+            )
     for substrate in substrates:
         for device in substrate.devices:
             device_code = f"{code}/{substrate.label}/{device.pixel}"
             if len(device_code) > CODE_MAX_LENGTH:
-                problems.add(device.at, f"the device code {device_code} would be longer than "
-                                        f"{CODE_MAX_LENGTH} characters")
+                problems.add(
+                    device.at,
+                    f"the device code {device_code} would be longer than "
+                    f"{CODE_MAX_LENGTH} characters",
+                )
 
 
 # --- reading the HySprint experiment file ----------------------------------------------------
@@ -918,8 +1007,11 @@ class _HySprintReader:
         self.groups = _hysprint_groups(rows)
         self.info = next((g for g in self.groups if g.process == _INFO), None)
         self.layer_groups = [g for g in self.groups if g.process in HYSPRINT_LAYER_METHODS]
-        self.left_out = [g.header for g in self.groups
-                         if g.process != _INFO and g.process not in HYSPRINT_LAYER_METHODS]
+        self.left_out = [
+            g.header
+            for g in self.groups
+            if g.process != _INFO and g.process not in HYSPRINT_LAYER_METHODS
+        ]
         self.defaulted_area: list[int] = []
 
     def where(self, number: int, index: int | None, header: str) -> Where:
@@ -976,8 +1068,9 @@ class _HySprintReader:
             elif not code:
                 code, code_at = this, where
             elif this != code:
-                self.problems.add(where, f"one batch per file: row {code_at.row} is {code}, "
-                                         f"this row is {this}")
+                self.problems.add(
+                    where, f"one batch per file: row {code_at.row} is {code}, this row is {this}"
+                )
             raw_date, date_at = self.info_value(number, row, "Date")
             value = self.convert(raw_date, date_at, _Field("date", "Date", "date"))
             date = date or value
@@ -990,8 +1083,11 @@ class _HySprintReader:
         nomad_id, id_at = self.info_value(number, row, "Nomad ID")
         nomad_id = _text(nomad_id)
         if not nomad_id:
-            self.problems.add(id_at, "the Nomad ID is missing (if it is a formula, open and "
-                                     "save the file in Excel so its value is stored)")
+            self.problems.add(
+                id_at,
+                "the Nomad ID is missing (if it is a formula, open and "
+                "save the file in Excel so its value is stored)",
+            )
             return None
         raw_area, area_at = self.info_value(number, row, "Pixel area [cm^2]", "Pixel area")
         area = self.convert(raw_area, area_at, _Field("a", "Pixel area", "float", positive=True))
@@ -1004,8 +1100,12 @@ class _HySprintReader:
             for name in ("Substrate conductive layer", "Substrate material")
         ).strip()
         material_spec = _Field("m", "Substrate material", max_length=SUBSTRATE_MATERIAL_MAX)
-        material = self.convert(material, self.info_value(number, row, "Substrate material")[1],
-                                material_spec) or ""
+        material = (
+            self.convert(
+                material, self.info_value(number, row, "Substrate material")[1], material_spec
+            )
+            or ""
+        )
         layers, shared, at = self.layers(number, row, material)
         if self.problems.count > before:
             return None  # a half-read row would add false disagreements
@@ -1024,12 +1124,14 @@ class _HySprintReader:
             at=at,
         )
 
-    def layers(self, number: int, row: tuple, substrate: str
-               ) -> tuple[tuple[LayerPlan, ...] | None, dict, dict]:
+    def layers(
+        self, number: int, row: tuple, substrate: str
+    ) -> tuple[tuple[LayerPlan, ...] | None, dict, dict]:
         layers = [LayerPlan(role="substrate", material=substrate)] if substrate else []
         shared: dict[str, object] = {"substrate.material": substrate}
         at: dict[str, Where] = {
-            "substrate.material": self.info_value(number, row, "Substrate material")[1]}
+            "substrate.material": self.info_value(number, row, "Substrate material")[1]
+        }
         ok = True
         for group in self.layer_groups:
             values = {k: _cell(row, i) for k, i in group.columns.items()}
@@ -1062,22 +1164,35 @@ class _HySprintReader:
     def layer(self, number: int, row: tuple, group: _Group) -> LayerPlan | None:
         index, _ = self.column(group, "material")
         where = self.group_where(number, group, "material")
-        material = self.convert(_cell(row, index) if index is not None else None, where,
-                                _Field("material", "Material name", max_length=80))
+        material = self.convert(
+            _cell(row, index) if index is not None else None,
+            where,
+            _Field("material", "Material name", max_length=80),
+        )
         if not material:
             if material is not None:
                 self.problems.add(where, f"step {group.header} has values but no material name")
             return None
         values: dict[str, object] = {}
-        for name, kind in (("spin_speed_rpm", "int"), ("spin_time_s", "int"),
-                           ("anneal_temperature_c", "float"), ("anneal_time_min", "float"),
-                           ("anneal_atmosphere", "text"), ("thickness_nm", "float")):
+        for name, kind in (
+            ("spin_speed_rpm", "int"),
+            ("spin_time_s", "int"),
+            ("anneal_temperature_c", "float"),
+            ("anneal_time_min", "float"),
+            ("anneal_atmosphere", "text"),
+            ("thickness_nm", "float"),
+        ):
             index, _ = self.column(group, name)
             if index is None:
                 continue
             where = self.group_where(number, group, name)
-            spec = _Field(name, where.header, kind, max_length=40 if kind == "text" else None,
-                          minimum=0 if name in ("anneal_time_min", "thickness_nm") else None)
+            spec = _Field(
+                name,
+                where.header,
+                kind,
+                max_length=40 if kind == "text" else None,
+                minimum=0 if name in ("anneal_time_min", "thickness_nm") else None,
+            )
             values[name] = self.convert(_cell(row, index), where, spec)
         layer_type = _text(_cell(row, group.columns.get("layer type", MAX_COLUMNS)))
         return LayerPlan(
@@ -1094,8 +1209,13 @@ class _HySprintReader:
 
     def sample_notes(self, number: int, row: tuple, nomad_id: str) -> str:
         parts = [f"Nomad ID {nomad_id}"]
-        for name in ("Notes", "Sample dimension", "Sample area [cm^2]", "Number of pixels",
-                     "Number of junctions"):
+        for name in (
+            "Notes",
+            "Sample dimension",
+            "Sample area [cm^2]",
+            "Number of pixels",
+            "Number of junctions",
+        ):
             value = _text(self.info_value(number, row, name)[0])
             if value:
                 parts.append(f"{name}: {value}")
@@ -1112,11 +1232,13 @@ class _HySprintReader:
         if any(len(i) > SUBSTRATE_LABEL_MAX or "/" in i for i in ids):
             prefix = _common_prefix(ids)
             for sample in samples:
-                label = sample.substrate[len(prefix):].replace("/", "-")
+                label = sample.substrate[len(prefix) :].replace("/", "-")
                 if not label or len(label) > SUBSTRATE_LABEL_MAX:
-                    self.problems.add(sample.at["substrate"],
-                                      f"cannot make a substrate label of at most "
-                                      f"{SUBSTRATE_LABEL_MAX} characters from '{sample.substrate}'")
+                    self.problems.add(
+                        sample.at["substrate"],
+                        f"cannot make a substrate label of at most "
+                        f"{SUBSTRATE_LABEL_MAX} characters from '{sample.substrate}'",
+                    )
                 sample.substrate = label
         values = list(dict.fromkeys(s.variant for s in samples))
         short = all(v and len(v) <= 20 and "/" not in v for v in values)
@@ -1129,16 +1251,21 @@ class _HySprintReader:
             sample.variant = codes[sample.variant]
 
     def notes(self) -> list[str]:
-        notes = [f"Each sample row is one substrate with one device ({HYSPRINT_PIXEL}); the "
-                 "Nomad ID and sample details are in the substrate notes."]
+        notes = [
+            f"Each sample row is one substrate with one device ({HYSPRINT_PIXEL}); the "
+            "Nomad ID and sample details are in the substrate notes."
+        ]
         if self.defaulted_area:
             rows = ", ".join(str(r) for r in self.defaulted_area)
-            notes.append(f"No pixel area on row(s) {rows}: "
-                         f"{HYSPRINT_DEFAULT_PIXEL_AREA_CM2} cm2 assumed.")
+            notes.append(
+                f"No pixel area on row(s) {rows}: {HYSPRINT_DEFAULT_PIXEL_AREA_CM2} cm2 assumed."
+            )
         if self.left_out:
             notes.append("Steps not mapped to layers: " + ", ".join(self.left_out) + ".")
-        notes.append("Not imported: solutions, second spin steps, antisolvent, tools, "
-                     "ALD/evaporation/sputtering settings other than thickness.")
+        notes.append(
+            "Not imported: solutions, second spin steps, antisolvent, tools, "
+            "ALD/evaporation/sputtering settings other than thickness."
+        )
         return notes
 
 

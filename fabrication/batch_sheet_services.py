@@ -62,10 +62,8 @@ def batch_import(*, user, project: Project, plan: BatchPlan) -> Batch:
             return _write(user, project, plan)
     except IntegrityError as exc:
         # Someone else stored one of these codes between our check and our insert.
-        raise BatchSheetError([Problem(plan.code_at, (
-            f"a code of batch {plan.code} was taken while importing; nothing was stored, "
-            "try again"
-        ))]) from exc
+        message = f"a code of batch {plan.code} was taken while importing; nothing was stored"
+        raise BatchSheetError([Problem(plan.code_at, message)]) from exc
 
 
 def _write(user, project: Project, plan: BatchPlan) -> Batch:
@@ -96,19 +94,34 @@ def _write(user, project: Project, plan: BatchPlan) -> Batch:
             stack = stacks.get(v.layers) or _create_stack(user, project, plan, v)
             stacks[v.layers] = stack
         variants[v.code] = Variant.objects.create(
-            project=project, code=variant_code(plan, v), batch=batch, name=v.name, role=v.role,
-            stack=stack, ink=inks.get(v.ink), created_by=user,
+            project=project,
+            code=variant_code(plan, v),
+            batch=batch,
+            name=v.name,
+            role=v.role,
+            stack=stack,
+            ink=inks.get(v.ink),
+            created_by=user,
         )
     for s in plan.substrates:
         substrate = Substrate.objects.create(
-            project=project, code=substrate_code(plan, s.label), batch=batch,
-            variant=variants[s.variant], label=s.label, material=s.material, notes=s.notes,
+            project=project,
+            code=substrate_code(plan, s.label),
+            batch=batch,
+            variant=variants[s.variant],
+            label=s.label,
+            material=s.material,
+            notes=s.notes,
             created_by=user,
         )
         for d in s.devices:
             Device.objects.create(
-                project=project, code=device_code(plan, s.label, d.pixel), substrate=substrate,
-                pixel=d.pixel, active_area_cm2=d.active_area_cm2, mask_area_cm2=d.mask_area_cm2,
+                project=project,
+                code=device_code(plan, s.label, d.pixel),
+                substrate=substrate,
+                pixel=d.pixel,
+                active_area_cm2=d.active_area_cm2,
+                mask_area_cm2=d.mask_area_cm2,
                 created_by=user,
             )
     return batch
@@ -117,7 +130,9 @@ def _write(user, project: Project, plan: BatchPlan) -> Batch:
 def _create_stack(user, project: Project, plan: BatchPlan, variant: VariantPlan) -> Stack:
     name = "/".join(layer.material for layer in variant.layers)
     stack = Stack.objects.create(
-        project=project, code=stack_code(plan, variant), name=name[:STACK_NAME_MAX],
+        project=project,
+        code=stack_code(plan, variant),
+        name=name[:STACK_NAME_MAX],
         description=f"From the batch sheet of {plan.code} (variant {variant.code}).",
         created_by=user,
     )
@@ -126,8 +141,9 @@ def _create_stack(user, project: Project, plan: BatchPlan, variant: VariantPlan)
     return stack
 
 
-def _resolve_inks(project: Project, plan: BatchPlan, problems: list[Problem]
-                  ) -> dict[str, LigandExchangeRun]:
+def _resolve_inks(
+    project: Project, plan: BatchPlan, problems: list[Problem]
+) -> dict[str, LigandExchangeRun]:
     codes = {v.ink for v in plan.variants if v.ink}
     runs = {r.code: r for r in LigandExchangeRun.objects.filter(project=project, code__in=codes)}
     problems.extend(
@@ -143,18 +159,18 @@ def _resolve_operator(project: Project, plan: BatchPlan, problems: list[Problem]
         return None
     user = get_user_model().objects.filter(username=plan.operator).first()
     if user is None or role_in(user, project.pk) is None:
-        problems.append(Problem(
-            plan.operator_at, f"no user '{plan.operator}' in project {project.code}"
-        ))
+        problems.append(
+            Problem(plan.operator_at, f"no user '{plan.operator}' in project {project.code}")
+        )
         return None
     return user
 
 
 def _check_codes_free(project: Project, plan: BatchPlan, problems: list[Problem]) -> None:
     if Batch.objects.filter(project=project, code=plan.code).exists():
-        problems.append(Problem(
-            plan.code_at, f"a batch {plan.code} already exists in project {project.code}"
-        ))
+        problems.append(
+            Problem(plan.code_at, f"a batch {plan.code} already exists in project {project.code}")
+        )
         return  # every other code starts with the batch code: no need to list them all
     wanted: list[tuple[type, str, Where]] = []
     stacked: list[tuple[LayerPlan, ...]] = []

@@ -9,17 +9,32 @@ from django.db.models import Max
 from .models import LigandExchangeRecipe, RecipeComponent
 
 # Fields that are the recipe's identity or bookkeeping, not its chemistry.
-_RECIPE_IDENTITY = {"id", "project", "code", "version", "previous_version", "created_at",
-                    "updated_at", "created_by", "family_code"}
+_RECIPE_IDENTITY = {
+    "id",
+    "project",
+    "code",
+    "version",
+    "previous_version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "family_code",
+}
 
 
 def recipe_code(family_code: str, version: int) -> str:
     return f"{family_code}-v{version}"
 
 
-def _recipe_copy(source: LigandExchangeRecipe, *, family_code: str, version: int,
-                 previous: LigandExchangeRecipe | None, user, changes: dict | None
-                 ) -> LigandExchangeRecipe:
+def _recipe_copy(
+    source: LigandExchangeRecipe,
+    *,
+    family_code: str,
+    version: int,
+    previous: LigandExchangeRecipe | None,
+    user,
+    changes: dict | None,
+) -> LigandExchangeRecipe:
     values = {
         f.name: getattr(source, f.name)
         for f in LigandExchangeRecipe._meta.concrete_fields

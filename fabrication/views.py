@@ -41,8 +41,11 @@ def batch_sheet_template(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def batch_sheet_import(request: HttpRequest) -> HttpResponse:
     projects = projects_for(request.user, WRITE_ROLES)
-    context = {"projects": projects, "max_upload_mb": settings.MAX_UPLOAD_MB,
-               "selected": request.POST.get("project", "")}
+    context = {
+        "projects": projects,
+        "max_upload_mb": settings.MAX_UPLOAD_MB,
+        "selected": request.POST.get("project", ""),
+    }
     if request.method == "GET":
         if len(projects) == 1:
             context["selected"] = str(projects[0].pk)

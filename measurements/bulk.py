@@ -81,8 +81,9 @@ def read_manifest(text: str) -> dict[str, ManifestRow]:
         targets = [(t, (row.get(t) or "").strip()) for t in ("device", "film", "synthesis")]
         targets = [(t, c) for t, c in targets if c]
         if len(targets) != 1:
-            raise BulkError(f"Manifest line {line_no}: give exactly one of device, film, "
-                            "synthesis.")
+            raise BulkError(
+                f"Manifest line {line_no}: give exactly one of device, film, synthesis."
+            )
         try:
             when = (row.get("measured_at") or "").strip()
             options = services.UploadOptions(
@@ -113,9 +114,11 @@ class TargetFinder:
                 continue
             key = (name, code)
             if key not in self.cache:
-                self.cache[key] = model.objects.filter(
-                    project_id__in=self.projects, code=code
-                ).select_related("project").first()
+                self.cache[key] = (
+                    model.objects.filter(project_id__in=self.projects, code=code)
+                    .select_related("project")
+                    .first()
+                )
             if self.cache[key] is not None:
                 return self.cache[key]
         return None
@@ -149,14 +152,19 @@ def iter_zip(data: bytes) -> Iterator[tuple[str, Callable[[], bytes] | None, str
     for m in members:
         name = _safe_name(m.filename)
         if name is None:
-            yield m.filename.encode("unicode_escape").decode()[:200], None, (
-                "unsafe file name (absolute, '..' or control characters): skipped")
+            yield (
+                m.filename.encode("unicode_escape").decode()[:200],
+                None,
+                ("unsafe file name (absolute, '..' or control characters): skipped"),
+            )
             continue
         if m.file_size > limit:
             yield name, None, f"larger than the {settings.MAX_UPLOAD_MB} MB limit"
             continue
-        if m.compress_size and m.file_size / m.compress_size > MAX_ZIP_RATIO and (
-            m.file_size > 1_000_000
+        if (
+            m.compress_size
+            and m.file_size / m.compress_size > MAX_ZIP_RATIO
+            and (m.file_size > 1_000_000)
         ):
             yield name, None, "compression ratio too high (zip bomb guard)"
             continue
@@ -211,13 +219,18 @@ def _import_one(user, name, reader, manifest, default_target, finder, line) -> N
         target = finder.from_path(name) or default_target
     if target is None:
         line.status = "failed"
-        line.message = "no target: put the file in a folder named by a device, film or " \
-                       "synthesis code, or list it in manifest.csv"
+        line.message = (
+            "no target: put the file in a folder named by a device, film or "
+            "synthesis code, or list it in manifest.csv"
+        )
         return
     line.target = target.code
     try:
         measurement, created = services.measurement_create(
-            user=user, target=target, data=reader(), filename=posixpath.basename(name),
+            user=user,
+            target=target,
+            data=reader(),
+            filename=posixpath.basename(name),
             options=options,
         )
     except (services.UploadError, BulkError) as exc:
@@ -228,8 +241,9 @@ def _import_one(user, name, reader, manifest, default_target, finder, line) -> N
     line.kind = measurement.kind
 
 
-def import_zip(*, user, data: bytes, default_target: Model | None = None,
-               manifest_text: str | None = None) -> list[ReportLine]:
+def import_zip(
+    *, user, data: bytes, default_target: Model | None = None, manifest_text: str | None = None
+) -> list[ReportLine]:
     files = list(iter_zip(data))
     manifest = None
     if manifest_text is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -96,15 +95,18 @@ class Measurement(ProjectOwned):
             ),
             # The duplicate-content rule: the same bytes for the same target are one measurement.
             models.UniqueConstraint(
-                fields=["raw_file", "device"], condition=Q(device__isnull=False),
+                fields=["raw_file", "device"],
+                condition=Q(device__isnull=False),
                 name="measurement_unique_device_content",
             ),
             models.UniqueConstraint(
-                fields=["raw_file", "film"], condition=Q(film__isnull=False),
+                fields=["raw_file", "film"],
+                condition=Q(film__isnull=False),
                 name="measurement_unique_film_content",
             ),
             models.UniqueConstraint(
-                fields=["raw_file", "synthesis"], condition=Q(synthesis__isnull=False),
+                fields=["raw_file", "synthesis"],
+                condition=Q(synthesis__isnull=False),
                 name="measurement_unique_synthesis_content",
             ),
         ]

@@ -100,9 +100,7 @@ def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> tuple[
     except parsers.ParseError as exc:
         raise UploadError(str(exc), line=exc.line) from exc
     if options.kind and parsed.kind != options.kind:
-        raise UploadError(
-            f"The file reads as {parsed.kind}, not {options.kind}.", field="kind"
-        )
+        raise UploadError(f"The file reads as {parsed.kind}, not {options.kind}.", field="kind")
     facts = _read_header_facts(parsed)
     facts["header"] = _json_safe(parsed.header)
     facts["parsed_metadata"] = _json_safe(parsed.metadata)
@@ -158,8 +156,9 @@ def measurement_create(
     existing = Measurement.objects.filter(raw_file__sha256=sha, **target_kw).first()
     if existing:
         return existing, False
-    header = {k: facts.pop(k) for k in ("header", "parsed_metadata", "series", "warnings")
-              if k in facts}
+    header = {
+        k: facts.pop(k) for k in ("header", "parsed_metadata", "series", "warnings") if k in facts
+    }
     values = dict(
         kind=kind,
         format=fmt,
@@ -172,7 +171,8 @@ def measurement_create(
             else facts.get("irradiance_mw_cm2")
         ),
         temperature_c=(
-            options.temperature_c if options.temperature_c is not None
+            options.temperature_c
+            if options.temperature_c is not None
             else facts.get("temperature_c")
         ),
         relative_humidity_percent=options.relative_humidity_percent,
@@ -224,16 +224,19 @@ def _send(task, measurement_id: int) -> None:
         import logging
 
         logging.getLogger(__name__).warning(
-            "Could not enqueue measurement %s; the sweeper will retry", measurement_id,
+            "Could not enqueue measurement %s; the sweeper will retry",
+            measurement_id,
             exc_info=True,
         )
 
 
 def measurement_requeue(measurement: Measurement) -> bool:
     """Queue a measurement for analysis again (after an analysis change). False if running."""
-    updated = Measurement.objects.filter(id=measurement.id).exclude(
-        status=Status.RUNNING
-    ).update(status=Status.QUEUED, error="", queued_at=timezone.now(), finished_at=None)
+    updated = (
+        Measurement.objects.filter(id=measurement.id)
+        .exclude(status=Status.RUNNING)
+        .update(status=Status.QUEUED, error="", queued_at=timezone.now(), finished_at=None)
+    )
     if updated:
         enqueue_on_commit(measurement.id)
     return bool(updated)

@@ -22,8 +22,13 @@ def make_lab(project, user, prefix: str = "A", devices_per_variant: int = 4) -> 
         project=project, code=f"{prefix}-PbS-1180", target_exciton_peak_nm=1180, created_by=user
     )
     recipe = LigandExchangeRecipe.objects.create(
-        project=project, code=f"{prefix}-LX-v1", family_code=f"{prefix}-LX", version=1,
-        name="PbI2 control", ligand_family="PbI2", created_by=user,
+        project=project,
+        code=f"{prefix}-LX-v1",
+        family_code=f"{prefix}-LX",
+        version=1,
+        name="PbI2 control",
+        ligand_family="PbI2",
+        created_by=user,
     )
     run = LigandExchangeRun.objects.create(
         project=project, code=f"{prefix}-RUN1", synthesis=synthesis, recipe=recipe
@@ -33,19 +38,40 @@ def make_lab(project, user, prefix: str = "A", devices_per_variant: int = 4) -> 
     variants, devices = [], []
     for letter, role in (("T", "target"), ("C", "control")):
         variant = Variant.objects.create(
-            project=project, code=f"{prefix}-B1/{letter}", batch=batch, name=role, role=role,
-            stack=stack, ink=run,
+            project=project,
+            code=f"{prefix}-B1/{letter}",
+            batch=batch,
+            name=role,
+            role=role,
+            stack=stack,
+            ink=run,
         )
         substrate = Substrate.objects.create(
-            project=project, code=f"{prefix}-B1/{letter}S1", batch=batch, variant=variant,
+            project=project,
+            code=f"{prefix}-B1/{letter}S1",
+            batch=batch,
+            variant=variant,
             label=f"{letter}S1",
         )
         for p in range(1, devices_per_variant + 1):
-            devices.append(Device.objects.create(
-                project=project, code=f"{prefix}-B1/{letter}S1/P{p}", substrate=substrate,
-                pixel=f"P{p}", active_area_cm2=0.05,
-            ))
+            devices.append(
+                Device.objects.create(
+                    project=project,
+                    code=f"{prefix}-B1/{letter}S1/P{p}",
+                    substrate=substrate,
+                    pixel=f"P{p}",
+                    active_area_cm2=0.05,
+                )
+            )
         variants.append(variant)
     film = Film.objects.create(project=project, code=f"{prefix}-F1", synthesis=synthesis, ink=run)
-    return SimpleNamespace(synthesis=synthesis, recipe=recipe, run=run, stack=stack, batch=batch,
-                           variants=variants, devices=devices, film=film)
+    return SimpleNamespace(
+        synthesis=synthesis,
+        recipe=recipe,
+        run=run,
+        stack=stack,
+        batch=batch,
+        variants=variants,
+        devices=devices,
+        film=film,
+    )

@@ -122,9 +122,7 @@ class ProjectOwnedSerializer(serializers.ModelSerializer):
             project = attrs[self.parent_field].project
         code = attrs.get("code")
         if project is not None and code:
-            clash = self.Meta.model.objects.filter(
-                project=project, code=code
-            )
+            clash = self.Meta.model.objects.filter(project=project, code=code)
             if self.instance is not None:
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():

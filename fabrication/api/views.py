@@ -37,9 +37,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SynthesisViewSet(ProjectScopedViewSet):
-    queryset = Synthesis.objects.select_related("project").prefetch_related(
-        "precursors__chemical"
-    )
+    queryset = Synthesis.objects.select_related("project").prefetch_related("precursors__chemical")
     serializer_class = serializers.SynthesisSerializer
     filterset_class = filters.SynthesisFilter
     search_fields = ["code", "name", "notes"]
@@ -92,9 +90,7 @@ class SubstrateViewSet(ProjectScopedViewSet):
 
 
 class DeviceViewSet(ProjectScopedViewSet):
-    queryset = Device.objects.select_related(
-        "project", "substrate__batch", "substrate__variant"
-    )
+    queryset = Device.objects.select_related("project", "substrate__batch", "substrate__variant")
     serializer_class = serializers.DeviceSerializer
     filterset_class = filters.DeviceFilter
     search_fields = ["code"]

@@ -106,8 +106,10 @@ class MeasurementViewSet(ProjectScopedViewSet):
         except bulk.BulkError as exc:
             return Response({"error": str(exc), "file": [str(exc)]}, status=400)
         lines = [line.as_dict() for line in report]
-        counts = {s: sum(line["status"] == s for line in lines)
-                  for s in ("created", "duplicate", "failed")}
+        counts = {
+            s: sum(line["status"] == s for line in lines)
+            for s in ("created", "duplicate", "failed")
+        }
         return Response({"counts": counts, "files": lines})
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
@@ -127,4 +129,3 @@ class MeasurementViewSet(ProjectScopedViewSet):
             MeasurementSerializer(measurement, context=self.get_serializer_context()).data,
             status=status.HTTP_202_ACCEPTED,
         )
-

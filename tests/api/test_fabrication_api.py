@@ -4,14 +4,25 @@ from rest_framework.test import APIClient
 
 from fabrication.models import Batch, Device, Synthesis
 
-RESOURCES = ["syntheses", "recipes", "ligand-exchanges", "batches", "variants", "substrates",
-             "devices", "films", "stacks", "measurements"]
+RESOURCES = [
+    "syntheses",
+    "recipes",
+    "ligand-exchanges",
+    "batches",
+    "variants",
+    "substrates",
+    "devices",
+    "films",
+    "stacks",
+    "measurements",
+]
 
 
 def test_a_token_is_issued_for_a_username_and_password(world):
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "owner",
-                                                   "password": "owner-pass-123"})
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "owner", "password": "owner-pass-123"}
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -49,10 +60,15 @@ def test_another_projects_object_answers_404_and_is_not_changed(api, world):
 
 def test_a_device_is_created_under_a_substrate_given_by_code(api, world):
     substrate = world["a"].devices[0].substrate
-    response = api("colleague").post("/api/v1/devices/", {
-        "code": "A-B1/TS1/P9", "substrate": substrate.code, "pixel": "P9",
-        "active_area_cm2": 0.04,
-    })
+    response = api("colleague").post(
+        "/api/v1/devices/",
+        {
+            "code": "A-B1/TS1/P9",
+            "substrate": substrate.code,
+            "pixel": "P9",
+            "active_area_cm2": 0.04,
+        },
+    )
     assert response.status_code == 201, response.content
     device = Device.objects.get(code="A-B1/TS1/P9")
     assert device.project == world["projects"]["a"]
@@ -71,10 +87,15 @@ def test_writing_into_another_project_is_refused(api, world):
 
 
 def test_a_related_object_from_another_project_is_refused(api, world):
-    response = api("owner").post("/api/v1/devices/", {
-        "code": "A-X", "substrate": world["b"].devices[0].substrate.id, "pixel": "P1",
-        "active_area_cm2": 0.05,
-    })
+    response = api("owner").post(
+        "/api/v1/devices/",
+        {
+            "code": "A-X",
+            "substrate": world["b"].devices[0].substrate.id,
+            "pixel": "P1",
+            "active_area_cm2": 0.05,
+        },
+    )
     assert response.status_code == 400
 
 

@@ -58,9 +58,7 @@ def test_the_raw_file_is_kept_byte_for_byte_under_its_hash(owner, world):
     assert download["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_same_content_for_the_same_target_answers_with_the_existing_measurement(
-    owner, world
-):
+def test_the_same_content_for_the_same_target_answers_with_the_existing_measurement(owner, world):
     device = world["a"].devices[0]
     first = _post(owner, file=_file(JV_A), device=device.code)
     again = _post(owner, file=_file(JV_A, "renamed.txt"), device=device.code)
@@ -77,19 +75,25 @@ def test_the_same_content_for_the_same_target_answers_with_the_existing_measurem
         (b"", "empty"),
         (b"\x00\x01\x02\x03" * 100, "binary"),
         (b"hello\nthis is not a measurement\n", ""),
-        (b"Voltage (V)\tCurrent (mA/cm2)\n0.1\t1\n0.2\tabc\n0.3\t3\n0.4\t4\n0.5\t5\n0.6\t6\n",
-         "line 3"),
+        (
+            b"Voltage (V)\tCurrent (mA/cm2)\n0.1\t1\n0.2\tabc\n0.3\t3\n0.4\t4\n0.5\t5\n0.6\t6\n",
+            "line 3",
+        ),
         (b"Voltage (V)\tCurrent density (mA/cm2)\n0.1\t1\n0.2\t2\n", "few"),
-        (b"Voltage (V)\tCurrent density (mA/cm2)\n" + b"".join(
-            f"{v / 10}\t{'nan' if v == 3 else v}\n".encode() for v in range(8)), "line 5"),
+        (
+            b"Voltage (V)\tCurrent density (mA/cm2)\n"
+            + b"".join(f"{v / 10}\t{'nan' if v == 3 else v}\n".encode() for v in range(8)),
+            "line 5",
+        ),
     ],
     ids=["empty", "binary", "unknown", "non-numeric", "too-few-points", "nan"],
 )
 def test_a_file_that_cannot_be_read_answers_400_naming_the_problem_and_stores_nothing(
     owner, world, content, expected
 ):
-    response = _post(owner, file=SimpleUploadedFile("bad.txt", content),
-                     device=world["a"].devices[0].code)
+    response = _post(
+        owner, file=SimpleUploadedFile("bad.txt", content), device=world["a"].devices[0].code
+    )
     assert response.status_code == 400, response.content
     body = response.json()
     assert expected.lower() in json.dumps(body).lower()
@@ -98,9 +102,14 @@ def test_a_file_that_cannot_be_read_answers_400_naming_the_problem_and_stores_no
 
 def test_a_missing_column_is_named(owner, world):
     content = b"Voltage (V)\tTemperature (C)\n" + b"".join(
-        f"{v / 10}\t25\n".encode() for v in range(10))
-    response = _post(owner, file=SimpleUploadedFile("v.txt", content), kind="jv",
-                     device=world["a"].devices[0].code)
+        f"{v / 10}\t25\n".encode() for v in range(10)
+    )
+    response = _post(
+        owner,
+        file=SimpleUploadedFile("v.txt", content),
+        kind="jv",
+        device=world["a"].devices[0].code,
+    )
     assert response.status_code == 400
     assert "current" in response.json()["error"].lower()
 
@@ -108,8 +117,9 @@ def test_a_missing_column_is_named(owner, world):
 def test_a_file_over_the_size_limit_is_refused(owner, world, settings):
     settings.MAX_UPLOAD_MB = 1
     big = b"Voltage (V)\tCurrent (A)\n" + b"0.1\t0.001\n" * 200_000
-    response = _post(owner, file=SimpleUploadedFile("big.txt", big),
-                     device=world["a"].devices[0].code)
+    response = _post(
+        owner, file=SimpleUploadedFile("big.txt", big), device=world["a"].devices[0].code
+    )
     assert response.status_code in (400, 413)
     assert Measurement.objects.count() == 0
 
@@ -159,12 +169,14 @@ def _zip(files: dict[str, bytes]) -> SimpleUploadedFile:
 
 def test_a_zip_maps_files_by_folder_and_a_bad_file_fails_alone(owner, world):
     a = world["a"]
-    archive = _zip({
-        f"{a.devices[0].code}/scan.txt": JV_A.read_bytes(),
-        f"{a.devices[1].code}/broken.txt": b"not a measurement",
-        f"{a.film.code}/abs.csv": (DATA / "synthetic" / "abs_example.csv").read_bytes(),
-        "nowhere/scan.txt": JV_A.read_bytes(),
-    })
+    archive = _zip(
+        {
+            f"{a.devices[0].code}/scan.txt": JV_A.read_bytes(),
+            f"{a.devices[1].code}/broken.txt": b"not a measurement",
+            f"{a.film.code}/abs.csv": (DATA / "synthetic" / "abs_example.csv").read_bytes(),
+            "nowhere/scan.txt": JV_A.read_bytes(),
+        }
+    )
     body = owner.post("/api/v1/measurements/bulk/", {"file": archive}, format="multipart").json()
     by_file = {line["file"]: line for line in body["files"]}
     assert by_file[f"{a.devices[0].code}/scan.txt"]["status"] == "created"

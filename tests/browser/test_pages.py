@@ -59,14 +59,21 @@ def test_the_upload_page_takes_several_files_and_shows_a_bad_one_failing(page, m
     page.goto(f"{page.base}/upload/")
     page.fill("input[name=film]", film.code)
     bad = DATA / "bad.txt"
-    page.set_input_files("#upload-input", [
-        {"name": "abs_example.csv", "mimeType": "text/csv",
-         "buffer": (DATA / "synthetic" / "abs_example.csv").read_bytes()},
-        {"name": bad.name, "mimeType": "text/plain", "buffer": b"not a measurement"},
-    ])
+    page.set_input_files(
+        "#upload-input",
+        [
+            {
+                "name": "abs_example.csv",
+                "mimeType": "text/csv",
+                "buffer": (DATA / "synthetic" / "abs_example.csv").read_bytes(),
+            },
+            {"name": bad.name, "mimeType": "text/plain", "buffer": b"not a measurement"},
+        ],
+    )
     rows = page.locator("#files tbody tr")
     rows.filter(has_text="abs_example.csv").locator("[data-status]").filter(
-        has_text="succeeded").wait_for()
+        has_text="succeeded"
+    ).wait_for()
     failed = rows.filter(has_text="bad.txt")
     failed.locator("[data-status]").filter(has_text="failed").wait_for()
     assert failed.locator("[data-error]").inner_text()

@@ -36,8 +36,9 @@ def flow_media(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("flow-media")
 
 
-def start_worker(db_name: str, media: Path, name: str | None = None,
-                 extra_env: dict | None = None) -> subprocess.Popen:
+def start_worker(
+    db_name: str, media: Path, name: str | None = None, extra_env: dict | None = None
+) -> subprocess.Popen:
     from django.conf import settings
 
     env = dict(os.environ)
@@ -49,9 +50,26 @@ def start_worker(db_name: str, media: Path, name: str | None = None,
     env.update(extra_env or {})
     node = name or f"test-{uuid.uuid4().hex[:8]}"
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cqdlab", "worker", "-l", "warning",
-         "--concurrency", "1", "--without-mingle", "--without-gossip", "-n", f"{node}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cqdlab",
+            "worker",
+            "-l",
+            "warning",
+            "--concurrency",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"{node}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

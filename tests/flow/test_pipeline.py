@@ -62,8 +62,9 @@ def test_analysing_the_same_upload_twice_leaves_one_set_of_results(world, api, w
 def test_a_task_delivered_twice_analyses_once(world, api, worker):
     from measurements.tasks import analyse_measurement
 
-    body = _upload(api("owner"), DATA / "synthetic" / "jv_example_a.txt",
-                   device=world["a"].devices[2].code)
+    body = _upload(
+        api("owner"), DATA / "synthetic" / "jv_example_a.txt", device=world["a"].devices[2].code
+    )
     analyse_measurement.delay(body["id"])  # a duplicate message, as a broker may deliver
     wait_for_status([body["id"]])
     measurement = Measurement.objects.get(id=body["id"])

@@ -4,8 +4,19 @@ from django.urls import reverse
 
 from fabrication.models import LigandExchangeRecipe
 
-ADMIN_MODELS = ["chemical", "synthesis", "ligandexchangerecipe", "ligandexchangerun",
-                "layerrecipe", "stack", "batch", "variant", "substrate", "device", "film"]
+ADMIN_MODELS = [
+    "chemical",
+    "synthesis",
+    "ligandexchangerecipe",
+    "ligandexchangerun",
+    "layerrecipe",
+    "stack",
+    "batch",
+    "variant",
+    "substrate",
+    "device",
+    "film",
+]
 
 
 @pytest.fixture
@@ -64,9 +75,7 @@ def test_the_admin_actions_make_versions_and_duplicates(owner_client, world):
 
 def test_an_outsider_cannot_open_another_projects_recipe(client, world):
     outsider = world["users"]["outsider"]
-    outsider.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="fabrication")
-    )
+    outsider.user_permissions.set(Permission.objects.filter(content_type__app_label="fabrication"))
     client.force_login(outsider)
     url = reverse("admin:fabrication_ligandexchangerecipe_change", args=[world["a"].recipe.pk])
     response = client.get(url)

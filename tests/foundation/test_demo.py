@@ -11,9 +11,14 @@ from measurements.models import Measurement
 
 
 def _counts() -> tuple:
-    return (Device.objects.count(), Variant.objects.count(), Synthesis.objects.count(),
-            LigandExchangeRecipe.objects.count(), Measurement.objects.count(),
-            JVResult.objects.count())
+    return (
+        Device.objects.count(),
+        Variant.objects.count(),
+        Synthesis.objects.count(),
+        LigandExchangeRecipe.objects.count(),
+        Measurement.objects.count(),
+        JVResult.objects.count(),
+    )
 
 
 @pytest.fixture

@@ -14,8 +14,12 @@ def recipe(world):
 
 def test_an_unused_recipe_is_edited_in_place(world):
     fresh = LigandExchangeRecipe.objects.create(
-        project=world["projects"]["a"], code="NEW-v1", family_code="NEW", version=1,
-        name="draft", ligand_family="EDT",
+        project=world["projects"]["a"],
+        code="NEW-v1",
+        family_code="NEW",
+        version=1,
+        name="draft",
+        ligand_family="EDT",
     )
     result = services.recipe_update(fresh, changes={"name": "final"})
     assert result.pk == fresh.pk
@@ -58,8 +62,12 @@ def test_duplicating_a_recipe_starts_a_new_family(world, recipe):
 
 def test_recipe_changes_are_kept_in_history(world, recipe):
     fresh = LigandExchangeRecipe.objects.create(
-        project=world["projects"]["a"], code="H-v1", family_code="H", version=1,
-        name="one", ligand_family="EDT",
+        project=world["projects"]["a"],
+        code="H-v1",
+        family_code="H",
+        version=1,
+        name="one",
+        ligand_family="EDT",
     )
     services.recipe_update(fresh, changes={"name": "two"})
     assert [h.name for h in fresh.history.order_by("history_date")] == ["one", "two"]

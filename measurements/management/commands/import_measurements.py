@@ -51,7 +51,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         bar = tqdm(total=len(files), unit="file", disable=None, file=self.stderr._out)
         report = bulk.import_files(
-            user=uploader, files=files, manifest=parsed_manifest,
+            user=uploader,
+            files=files,
+            manifest=parsed_manifest,
             progress=lambda line: bar.update(1),
         )
         bar.close()
