@@ -16,6 +16,7 @@ urlpatterns = [
     path("upload/", mviews.upload_page, name="upload"),
     path("measurements/status/", mviews.status_json, name="measurement-status"),
     path("measurements/<int:pk>/raw/", mviews.raw_download, name="measurement-raw"),
+    path("", include("fabrication.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("cqdlab.api_urls")),

@@ -235,6 +235,7 @@ def measurement_requeue(measurement: Measurement) -> bool:
     updated = (
         Measurement.objects.filter(id=measurement.id)
         .exclude(status=Status.RUNNING)
+        .exclude(kind=Kind.ATTACHMENT)
         .update(status=Status.QUEUED, error="", queued_at=timezone.now(), finished_at=None)
     )
     if updated:

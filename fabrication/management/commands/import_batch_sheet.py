@@ -37,15 +37,22 @@ class Command(BaseCommand):
 
     def _report(self, batch, plan) -> None:
         out = self.stdout
-        out.write(f"Created batch {batch.code} (id {batch.pk}) in project {batch.project.code} "
-                  f"from a {plan.layout} sheet:")
+        out.write(
+            f"Created batch {batch.code} (id {batch.pk}) in project {batch.project.code} "
+            f"from a {plan.layout} sheet:"
+        )
         for variant in batch.variants.select_related("stack", "ink").order_by("code"):
             substrates = variant.substrates.all()
             devices = sum(s.devices.count() for s in substrates)
-            stack = f"stack {variant.stack.code} ({variant.stack.layers.count()} layers)" \
-                if variant.stack else "no stack"
+            stack = (
+                f"stack {variant.stack.code} ({variant.stack.layers.count()} layers)"
+                if variant.stack
+                else "no stack"
+            )
             ink = f"ink {variant.ink.code}" if variant.ink else "no ink"
-            out.write(f"  variant {variant.code} [{variant.role}] {variant.name}: {stack}, {ink}, "
-                      f"{len(substrates)} substrate(s), {devices} device(s)")
+            out.write(
+                f"  variant {variant.code} [{variant.role}] {variant.name}: {stack}, {ink}, "
+                f"{len(substrates)} substrate(s), {devices} device(s)"
+            )
         for note in plan.notes:
             out.write(f"  note: {note}")
