@@ -39,7 +39,41 @@
     r.status.className = "status " + value;
     r.error.textContent = message || "";
   }
+  async function uploadZip(form, table, file) {
+    const r = row(table, file.name);
+    const body = new FormData();
+    body.append("file", file);
+    ["device", "film", "synthesis"].forEach((name) => {
+      const input = form.querySelector(`[name=${name}]`);
+      if (input && input.value) body.append(name, input.value);
+    });
+    if (form.dataset.targetField) body.append(form.dataset.targetField, form.dataset.target);
+    const response = await fetch(form.dataset.api + "bulk/", {
+      method: "POST", body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf(form), Accept: "application/json" },
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      setStatus(r, "failed", data.error || JSON.stringify(data));
+      return;
+    }
+    const c = data.counts;
+    setStatus(r, c.failed ? "failed" : "succeeded",
+      `${c.created} created, ${c.duplicate} duplicate, ${c.failed} failed`);
+    r.kind.textContent = "zip";
+    data.files.forEach((line) => {
+      const item = row(table, `${file.name}: ${line.file}`);
+      item.kind.textContent = line.kind || "";
+      if (line.measurement_id) {
+        item.tr.dataset.measurement = line.measurement_id;
+        setStatus(item, "queued", "");
+      } else {
+        setStatus(item, "failed", line.message);
+      }
+    });
+  }
   async function upload(form, table, file) {
+    if (file.name.toLowerCase().endsWith(".zip")) return uploadZip(form, table, file);
     const r = row(table, file.name);
     const body = new FormData();
     body.append("file", file);
