@@ -3,14 +3,18 @@ figures, queries in selectors."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.views.decorators.http import require_POST
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from fabrication.models import Batch, Device, Film, LigandExchangeRun, Synthesis
-from fabrication.selectors import projects_for, scoped
+from fabrication import services as fabrication_services
+from fabrication.selectors import WRITE_ROLES, projects_for, role_in, scoped
 from measurements.models import Measurement, Status
 
 from . import dashboards, figures
@@ -304,6 +308,7 @@ def _lineage(device: Device) -> dict:
 def device_page(request: HttpRequest, pk: int) -> HttpResponse:
     device = scoped_or_404(Device, request.user, pk)
     device = Device.objects.select_related(
+        "status_set_by",
         "substrate__batch",
         "substrate__variant__ink__recipe",
         "substrate__variant__ink__synthesis",
@@ -341,6 +346,24 @@ def device_page(request: HttpRequest, pk: int) -> HttpResponse:
             "status_ids": [m.id for m in measurements],
         },
     )
+
+
+@login_required
+@require_POST
+def device_status(request: HttpRequest, pk: int) -> HttpResponse:
+    device = scoped_or_404(Device, request.user, pk)
+    if role_in(request.user, device.project_id) not in WRITE_ROLES:
+        return HttpResponse("Your role in this project is read-only.", status=403)
+    try:
+        fabrication_services.device_set_status(
+            device,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("device", pk=device.pk)
 
 
 @login_required

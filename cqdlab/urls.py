@@ -12,6 +12,7 @@ urlpatterns = [
     path("compare/", pages.compare, name="compare"),
     path("aging/", pages.aging, name="aging"),
     path("devices/<int:pk>/", pages.device_page, name="device"),
+    path("devices/<int:pk>/status/", pages.device_status, name="device-status"),
     path("syntheses/<int:pk>/", pages.synthesis_page, name="synthesis"),
     path("upload/", mviews.upload_page, name="upload"),
     path("measurements/status/", mviews.status_json, name="measurement-status"),

@@ -123,3 +123,22 @@ def recipe_update(
     recipe.full_clean()
     recipe.save()
     return recipe
+
+
+def device_set_status(device, *, status: str, reason: str, user) -> None:
+    """Mark a device ok, shorted or excluded; who and when are kept (and in its history)."""
+    from django.utils import timezone
+
+    from .models import Device
+
+    if status not in Device.Status.values:
+        raise ValidationError({"status": f"Unknown status '{status}'."})
+    if status != Device.Status.OK and not reason.strip():
+        raise ValidationError({"reason": "Say why the device is shorted or excluded."})
+    device.status = status
+    device.status_reason = reason.strip()[:240]
+    device.status_set_by = user
+    device.status_set_at = timezone.now()
+    device.save(
+        update_fields=["status", "status_reason", "status_set_by", "status_set_at", "updated_at"]
+    )

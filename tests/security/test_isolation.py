@@ -1,0 +1,124 @@
+"""Every page and endpoint as owner, colleague, viewer, outsider and anonymous."""
+
+from pathlib import Path
+
+import pytest
+
+from measurements import services
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture
+def lab(world, django_capture_on_commit_callbacks):
+    a = world["a"]
+    with django_capture_on_commit_callbacks(execute=True):
+        m, _ = services.measurement_create(
+            user=world["users"]["owner"],
+            target=a.devices[0],
+            data=(DATA / "synthetic" / "jv_example_a.txt").read_bytes(),
+            filename="a.txt",
+        )
+    return a, m
+
+
+def _pages(a, m) -> list[str]:
+    return [
+        f"/batches/{a.batch.id}/",
+        f"/batches/{a.batch.id}/?export=csv&table=devices",
+        f"/devices/{a.devices[0].id}/",
+        f"/syntheses/{a.synthesis.id}/",
+        f"/measurements/{m.id}/raw/",
+    ]
+
+
+def _api(a, m) -> list[str]:
+    return [
+        f"/api/v1/devices/{a.devices[0].id}/",
+        f"/api/v1/batches/{a.batch.code}/",
+        f"/api/v1/syntheses/{a.synthesis.id}/",
+        f"/api/v1/recipes/{a.recipe.id}/",
+        f"/api/v1/ligand-exchanges/{a.run.id}/",
+        f"/api/v1/films/{a.film.id}/",
+        f"/api/v1/measurements/{m.id}/",
+        f"/api/v1/measurements/{m.id}/raw/",
+    ]
+
+
+EXPECTED = {"owner": 200, "colleague": 200, "viewer": 200, "outsider": 404}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_pages_answer_by_role_and_404_outside_the_project(client, world, lab, who):
+    client.force_login(world["users"][who])
+    for url in _pages(*lab):
+        assert client.get(url).status_code == EXPECTED[who], url
+
+
+def test_pages_send_anonymous_users_to_the_login(client, lab):
+    for url in _pages(*lab):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_api_details_answer_by_role_and_404_outside_the_project(api, lab, who):
+    client = api(who)
+    for url in _api(*lab):
+        assert client.get(url).status_code == EXPECTED[who], url
+
+
+def test_api_refuses_anonymous_requests(api, lab):
+    for url in _api(*lab):
+        assert api(None).get(url).status_code == 401, url
+
+
+def test_an_outsider_cannot_change_or_reanalyse_another_projects_objects(api, lab):
+    a, m = lab
+    client = api("outsider")
+    assert client.patch(f"/api/v1/devices/{a.devices[0].id}/", {"pixel": "Z"}).status_code == 404
+    assert client.delete(f"/api/v1/batches/{a.batch.id}/").status_code == 404
+    assert client.post(f"/api/v1/measurements/{m.id}/reanalyse/").status_code == 404
+    a.devices[0].refresh_from_db()
+    assert a.devices[0].pixel == "P1"
+
+
+def test_a_viewer_can_read_but_not_change(api, client, world, lab):
+    a, m = lab
+    viewer = api("viewer")
+    assert viewer.patch(f"/api/v1/devices/{a.devices[0].id}/", {"pixel": "Z"}).status_code == 403
+    assert viewer.post(f"/api/v1/measurements/{m.id}/reanalyse/").status_code == 403
+    client.force_login(world["users"]["viewer"])
+    response = client.post(
+        f"/devices/{a.devices[0].id}/status/", {"status": "excluded", "reason": "x"}
+    )
+    assert response.status_code == 403
+    a.devices[0].refresh_from_db()
+    assert a.devices[0].status == "ok"
+
+
+def test_a_colleague_marks_a_device_excluded_with_a_reason(client, world, lab):
+    a, _ = lab
+    client.force_login(world["users"]["colleague"])
+    client.post(f"/devices/{a.devices[0].id}/status/", {"status": "excluded", "reason": ""})
+    a.devices[0].refresh_from_db()
+    assert a.devices[0].status == "ok"  # a reason is required
+    client.post(
+        f"/devices/{a.devices[0].id}/status/", {"status": "excluded", "reason": "Au delaminated"}
+    )
+    a.devices[0].refresh_from_db()
+    assert (a.devices[0].status, a.devices[0].status_reason) == ("excluded", "Au delaminated")
+    assert a.devices[0].status_set_by == world["users"]["colleague"]
+    assert a.devices[0].history.count() >= 2
+
+
+def test_search_finds_only_the_users_objects(client, world, lab):
+    client.force_login(world["users"]["outsider"])
+    body = client.get("/search/", {"q": "A-B1"}).content.decode()
+    assert "A-B1/TS1/P1" not in body
+
+
+def test_the_status_endpoint_hides_other_projects_measurements(client, world, lab):
+    _, m = lab
+    client.force_login(world["users"]["outsider"])
+    assert client.get("/measurements/status/", {"ids": str(m.id)}).json() == {"measurements": []}
