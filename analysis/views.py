@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.views.decorators.http import require_POST
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from fabrication.models import Batch, Device, Film, LigandExchangeRun, Synthesis
 from fabrication import services as fabrication_services
+from fabrication.models import Batch, Device, Film, LigandExchangeRun, Synthesis
 from fabrication.selectors import WRITE_ROLES, projects_for, role_in, scoped
 from measurements.models import Measurement, Status
 
