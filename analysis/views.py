@@ -221,21 +221,72 @@ def _results_by_kind(measurements: list[Measurement]) -> dict[str, list]:
     return by_kind
 
 
+def _jv_curve(r) -> dict:
+    return {
+        "label": f"{r.measurement.measured_at:%Y-%m-%d %H:%M} {r.label}",
+        "voltage_v": r.curve.get("voltage_v", []),
+        "current_density_ma_cm2": r.curve.get("current_density_ma_cm2", []),
+        "scan_direction": r.scan_direction,
+        "measured_at": r.measurement.measured_at,
+        "key_points": {
+            "voc_v": r.voc_v,
+            "jsc_ma_cm2": r.jsc_ma_cm2,
+            "vmpp_v": r.vmp_v,
+            "jmpp_ma_cm2": r.jmp_ma_cm2,
+        },
+    }
+
+
+def _mpp_trace(r) -> dict:
+    duration, window = r.figures.get("duration_s"), r.figures.get("window_s")
+    time_s = r.curve.get("time_s", [])
+    trace = {
+        "label": r.measurement.original_filename,
+        "time_s": time_s,
+        "pce_percent": _mpp_pce(r),
+        "stabilised_pce_percent": r.stabilized_pce_percent,
+    }
+    if duration and window and time_s:
+        end = max(t for t in time_s if t is not None)
+        trace["stabilised_window_s"] = [end - window, end]
+    return trace
+
+
+def _intensity(rows) -> tuple[list[dict], list[dict]]:
+    points, fits = [], []
+    for r in rows:
+        label = f"{r.measurement.measured_at:%Y-%m-%d} {r.measurement.original_filename}"
+        points.append(
+            {
+                "label": label,
+                "intensity_mw_cm2": r.curve.get("intensity_mw_cm2", []),
+                "voc_v": r.curve.get("voc_v", []),
+                **({"jsc_ma_cm2": r.curve["jsc_ma_cm2"]} if r.curve.get("jsc_ma_cm2") else {}),
+            }
+        )
+        if r.figures.get("slope_v") is not None:
+            fits.append(
+                {
+                    "label": label,
+                    **{
+                        k: r.figures.get(k)
+                        for k in (
+                            "ideality_factor",
+                            "slope_v",
+                            "intercept_v",
+                            "alpha",
+                            "jsc_prefactor_ma_cm2",
+                        )
+                    },
+                }
+            )
+    return points, fits
+
+
 def _device_figures(results: dict[str, list]) -> dict[str, dict]:
     figs = {}
     if results.get("jv"):
-        figs["jv"] = figures.jv_figure(
-            [
-                {
-                    "label": f"{r.measurement.measured_at:%Y-%m-%d %H:%M} {r.label}",
-                    "voltage_v": r.curve.get("voltage_v", []),
-                    "current_density_ma_cm2": r.curve.get("current_density_ma_cm2", []),
-                    "scan_direction": r.scan_direction,
-                    "measured_at": r.measurement.measured_at,
-                }
-                for r in results["jv"]
-            ]
-        )
+        figs["jv"] = figures.jv_figure([_jv_curve(r) for r in results["jv"]])
     if results.get("eqe"):
         figs["eqe"] = figures.eqe_figure(
             [
@@ -251,28 +302,9 @@ def _device_figures(results: dict[str, list]) -> dict[str, dict]:
             ]
         )
     if results.get("mpp"):
-        figs["mpp"] = figures.mpp_figure(
-            [
-                {
-                    "label": r.measurement.original_filename,
-                    "time_s": r.curve.get("time_s", []),
-                    "pce_percent": _mpp_pce(r),
-                    "stabilized_pce_percent": r.stabilized_pce_percent,
-                    "window_s": r.figures.get("window_s"),
-                }
-                for r in results["mpp"]
-            ]
-        )
+        figs["mpp"] = figures.mpp_figure([_mpp_trace(r) for r in results["mpp"]])
     if results.get("intensity"):
-        r = results["intensity"][-1]
-        figs["intensity"] = figures.intensity_figure(
-            {
-                "intensity_mw_cm2": r.curve.get("intensity_mw_cm2", []),
-                "voc_v": r.curve.get("voc_v", []),
-                "jsc_ma_cm2": r.curve.get("jsc_ma_cm2"),
-            },
-            r.figures,
-        )
+        figs["intensity"] = figures.intensity_figure(*_intensity(results["intensity"]))
     return figs
 
 
@@ -404,6 +436,9 @@ def synthesis_page(request: HttpRequest, pk: int) -> HttpResponse:
                     "label": f"{r.measurement.target.code}",
                     "time_ns": r.curve.get("time_ns", []),
                     "counts": r.curve.get("counts", []),
+                    "tau1_ns": r.tau1_ns,
+                    "tau2_ns": r.tau2_ns,
+                    "tau_avg_ns": r.tau_avg_amplitude_ns,
                 }
                 for r in trpl
             ]

@@ -35,6 +35,11 @@ class IntensityResult(ResultMixin):
     thermal_voltage_v: float
     n_points: int
     window_rule: str
+    # The fitted lines, for plots: Voc = slope_v ln(I / 1 mW cm-2) + intercept_v and
+    # Jsc = jsc_prefactor_ma_cm2 (I / 1 mW cm-2)^alpha.
+    slope_v: float | None = None
+    intercept_v: float | None = None
+    jsc_prefactor_ma_cm2: float | None = None
     flags: list[str] = field(default_factory=list)
     method: str = "scipy.stats.linregress of Voc on ln I; n = slope / (kT/q)"
     version: str = ANALYSIS_VERSION
@@ -91,11 +96,12 @@ def analyse_intensity(
     if dropped and window_mw_cm2 is None:
         flags.append("low_intensity_points_dropped")
 
-    n = n_se = r2 = n_j = None
+    n = n_se = r2 = n_j = slope = intercept = prefactor = None
     window = None
     if sel.sum() >= 3:
         r = linregress(li[sel], vo[sel])
         n, n_se, r2 = r.slope / vth, r.stderr / vth, r.rvalue**2
+        slope, intercept = float(r.slope), float(r.intercept)
         window = (float(ii[sel][0]), float(ii[sel][-1]))
         if li[sel][-1] - li[sel][0] < np.log(10.0):
             flags.append("fit_window_below_one_decade")
@@ -109,6 +115,7 @@ def analyse_intensity(
         if good.sum() >= 3:
             ra = linregress(li[good], np.log(js[good]))
             a, a_se, a_r2 = ra.slope, ra.stderr, ra.rvalue**2
+            prefactor = float(np.exp(ra.intercept))
             gs = good & sel
             if gs.sum() >= 3:
                 n_j = linregress(np.log(js[gs]), vo[gs]).slope / vth
@@ -127,5 +134,8 @@ def analyse_intensity(
         thermal_voltage_v=vth,
         n_points=n_points,
         window_rule=rule,
+        slope_v=slope,
+        intercept_v=intercept,
+        jsc_prefactor_ma_cm2=prefactor,
         flags=flags,
     )

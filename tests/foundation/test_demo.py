@@ -61,3 +61,31 @@ def test_every_demo_file_is_analysed_and_the_means_match_the_paper(demo):
     sizes = dict(Synthesis.objects.values_list("code", "measured_exciton_peak_nm"))
     assert sizes["PbS-933"] == pytest.approx(933, abs=3)
     assert StabilityStudy.objects.count() == 4
+
+
+def test_every_page_of_the_demo_renders_with_its_figures(demo, client):
+    from django.contrib.auth import get_user_model
+
+    from analysis.models import EQEResult
+
+    client.force_login(get_user_model().objects.get(username="demo"))
+    champion = EQEResult.objects.select_related("measurement").first().measurement.device_id
+    urls = [
+        "/",
+        "/compare/",
+        "/compare/?by=synthesis&per=substrate",
+        "/aging/",
+        "/aging/?metric=ff",
+        f"/devices/{champion}/",
+        "/upload/",
+    ]
+    urls += [f"/batches/{b.id}/" for b in Batch.objects.all()]
+    urls += [f"/syntheses/{s.id}/" for s in Synthesis.objects.all()]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    device_page = client.get(f"/devices/{champion}/").content.decode()
+    for fig in ("fig-jv", "fig-eqe", "fig-mpp", "fig-intensity"):
+        assert f'id="{fig}"' in device_page
+    synthesis = client.get(f"/syntheses/{Synthesis.objects.first().id}/").content.decode()
+    assert 'id="fig-spectra"' in synthesis and 'id="fig-trpl"' in synthesis
