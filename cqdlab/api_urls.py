@@ -1,10 +1,10 @@
 """The REST API under /api/v1/ (see contract.md)."""
 
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from fabrication.api import views as fab
+from fabrication.api.auth import ObtainToken
 from measurements.api.views import MeasurementViewSet
 
 app_name = "api"
@@ -23,6 +23,6 @@ router.register("films", fab.FilmViewSet, basename="film")
 router.register("measurements", MeasurementViewSet, basename="measurement")
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="token"),
+    path("auth/token/", ObtainToken.as_view(), name="token"),
     *router.urls,
 ]

@@ -2,11 +2,12 @@ from .base import Ambient, ProjectOwned
 from .batches import Batch, Device, Film, Substrate, Variant
 from .chemistry import Chemical, Synthesis, SynthesisPrecursor
 from .layers import LayerRecipe, LayerRole, Stack, StackLayer
-from .projects import Membership, Project
+from .projects import ApiToken, Membership, Project
 from .recipes import LigandExchangeRecipe, LigandExchangeRun, LigandFamily, RecipeComponent
 
 __all__ = [
     "Ambient",
+    "ApiToken",
     "Batch",
     "Chemical",
     "Device",

@@ -40,6 +40,7 @@ def attachment_response(measurement: Measurement) -> FileResponse:
 
 
 class MeasurementViewSet(ProjectScopedViewSet):
+    throttle_scope = "uploads"
     queryset = Measurement.objects.all()
     serializer_class = MeasurementSerializer
     filterset_class = MeasurementFilter
