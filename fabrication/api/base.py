@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import permissions, serializers, viewsets
 
 from ..models import Project
@@ -135,3 +136,14 @@ class ProjectOwnedSerializer(serializers.ModelSerializer):
                         {name: f"'{value}' belongs to another project."}
                     )
         return attrs
+
+
+class CodeOrIdFieldSchema(OpenApiSerializerFieldExtension):
+    """In the OpenAPI schema: written as an id or a code, read as an id."""
+
+    target_class = CodeOrIdField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {"type": "integer"}
+        return {"type": "string", "description": "the object's id or its human code"}

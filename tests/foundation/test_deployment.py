@@ -34,3 +34,27 @@ def test_the_commands_the_compose_file_runs_exist_in_the_image():
         assert (venv_bin / tool).exists() or shutil.which(tool), tool
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "requirements.lock" in dockerfile and "gunicorn" in dockerfile
+
+
+def test_the_production_settings_pass_the_deploy_check():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60 + "-not-a-real-key-but-long-enough",
+        "ALLOWED_HOSTS": "lab.example.org",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
