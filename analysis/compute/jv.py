@@ -411,6 +411,9 @@ def hysteresis_index(reverse: JVResult | Mapping, forward: JVResult | Mapping) -
 _MAGNITUDE_KEYS = ("jsc", "jmp", "isc", "imp", "pmax", "pmp", "p_mpp", "j_mpp")
 
 
+VERDICT_KEYS = ("voc_v", "jsc_ma_cm2", "ff", "pce_percent")
+
+
 def compare_with_instrument(
     ours: Mapping[str, Any],
     theirs: Mapping[str, Any],
@@ -443,9 +446,13 @@ def compare_with_instrument(
         figures[key] = {
             "ours": a, "theirs": b, "relative_difference": rel, "rel_tol": tol, "consistent": ok,
         }  # fmt: skip
+    # The verdict rests on the figures every tester defines alike; apparent resistances and
+    # MPP coordinates depend on each tool's fitting window, so they are listed, not judged.
+    judged = [f["consistent"] for k, f in figures.items() if k in VERDICT_KEYS]
     return {
         "figures": figures,
-        "consistent": bool(figures) and all(f["consistent"] for f in figures.values()),
+        "consistent": bool(judged) and all(judged),
+        "judged_on": [k for k in VERDICT_KEYS if k in figures],
         "missing": missing,
         "note": "currents and powers compared as magnitudes (instrument sign conventions differ)",
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ._text import UNITS, dimension_of, norm_unit
 
@@ -25,9 +26,12 @@ class Column:
     unit: str  # normalised ('' when the file gives none)
 
 
+@lru_cache(maxsize=1024)
 def is_unit(text: str) -> bool:
     u = norm_unit(text)
-    return bool(u) and (dimension_of(u) is not None or u in _EXTRA_UNITS or u in ("%", "sun", "suns"))
+    return bool(u) and (
+        dimension_of(u) is not None or u in _EXTRA_UNITS or u in ("%", "sun", "suns")
+    )
 
 
 def _split_unit(name: str) -> tuple[str, str]:
@@ -74,11 +78,28 @@ _NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("absorbance", ("absorbance", "abs", "od", "optical density", "absorption", "a")),
     ("transmittance", ("transmittance", "transmission", "%t", "t%")),
     ("light_intensity", ("light intensity", "irradiance", "illumination", "suns", "sun")),
-    ("current_density", ("current density", "j", "jph", "cd", "curr dens", "jmeas", "j meas",
-                         "density")),
+    (
+        "current_density",
+        ("current density", "j", "jph", "cd", "curr dens", "jmeas", "j meas", "density"),
+    ),
     ("current", ("current", "i", "imeas", "imeasure", "i meas", "curr", "ameas")),
-    ("voltage", ("voltage", "v", "u", "bias", "potential", "vsource", "vset", "v set", "vmeas",
-                 "v meas", "v corr", "volt")),
+    (
+        "voltage",
+        (
+            "voltage",
+            "v",
+            "u",
+            "bias",
+            "potential",
+            "vsource",
+            "vset",
+            "v set",
+            "vmeas",
+            "v meas",
+            "v corr",
+            "volt",
+        ),
+    ),
     ("power", ("power", "p", "pmeas")),
     ("counts", ("counts", "count", "cts", "photon counts")),
     ("pl", ("pl", "intensity", "emission", "signal", "cps", "photoluminescence")),
@@ -105,6 +126,7 @@ def _names(key: str, words: list[str], text: str) -> bool:
     return key in words and (len(key) > 1 or len(words) == 1)
 
 
+@lru_cache(maxsize=1024)
 def classify(index: int, name: str) -> Column:
     base, unit = _split_unit(name.strip().strip("\"'"))
     unit_n = norm_unit(unit)
@@ -124,6 +146,8 @@ def _refine(quantity: str | None, dim: str | None, unit: str) -> str | None:
     """Let the unit settle what the words leave open."""
     if unit in ("k", "°c", "degc", "'c") and quantity in (None, "time", "voltage"):
         return "temperature"  # 'T (K)'
+    if quantity == "time" and unit == "%":
+        return "transmittance"  # 'T (%)'
     if quantity is None:
         return _BY_DIMENSION.get(dim or "")
     if quantity == "current" and dim == "current_density":

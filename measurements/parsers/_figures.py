@@ -39,13 +39,19 @@ def clean(raw: dict[str, float | None], label: str, warnings: list[str]) -> dict
         if key in _MAGNITUDES:
             value = abs(value)
         if key == "ff" and not 0.0 <= value <= 1.0:
-            warnings.append(f"{label}: the instrument's fill factor {value:g} is impossible; ignored")
+            warnings.append(
+                f"{label}: the instrument's fill factor {value:g} is impossible; ignored"
+            )
             continue
         if key == "pce_percent" and not -1.0 <= value <= 100.0:
-            warnings.append(f"{label}: the instrument's efficiency {value:g} % is impossible; ignored")
+            warnings.append(
+                f"{label}: the instrument's efficiency {value:g} % is impossible; ignored"
+            )
             continue
         if key == "pmax_mw_cm2" and value > 1000.0:  # more than ten suns of light
-            warnings.append(f"{label}: the instrument's Pmax {value:g} mW/cm2 is impossible; ignored")
+            warnings.append(
+                f"{label}: the instrument's Pmax {value:g} mW/cm2 is impossible; ignored"
+            )
             continue
         figures[key] = float(value)
     return figures

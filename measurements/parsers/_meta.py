@@ -15,17 +15,63 @@ from ._text import (
     value_and_unit,
 )
 
-_AREA = {"area", "cell area", "active area", "device area", "pixel area", "pixarea",
-         "sample area", "aperture area", "illuminated area", "mask area"}
-_IRRADIANCE = {"irradiance", "intensity", "light intensity", "power density", "illumination",
-               "illumination intensity", "light power", "incident power", "pin", "p in",
-               "light", "light level"}
+_AREA = {
+    "area",
+    "cell area",
+    "active area",
+    "device area",
+    "pixel area",
+    "pixarea",
+    "sample area",
+    "aperture area",
+    "illuminated area",
+    "mask area",
+}
+_IRRADIANCE = {
+    "irradiance",
+    "intensity",
+    "light intensity",
+    "power density",
+    "illumination",
+    "illumination intensity",
+    "light power",
+    "incident power",
+    "pin",
+    "p in",
+    "light",
+    "light level",
+}
 _SUNS = {"sun", "suns", "#sun", "# suns", "number of suns"}
 _TEMPERATURE = {"temperature", "temp", "cell temperature", "sample temperature"}
-_DATE = {"date", "date/time", "datetime", "date time", "timestamp", "measured", "measured at",
-         "measurement date", "measurement time", "start time", "created", "time stamp"}
-_SAMPLE = {"sample", "sample name", "sample id", "samplename", "device", "device name",
-           "device id", "cell id", "cell", "cell name", "substrate", "name", "id"}
+_DATE = {
+    "date",
+    "date/time",
+    "datetime",
+    "date time",
+    "timestamp",
+    "measured",
+    "measured at",
+    "measurement date",
+    "measurement time",
+    "start time",
+    "created",
+    "time stamp",
+}
+_SAMPLE = {
+    "sample",
+    "sample name",
+    "sample id",
+    "samplename",
+    "device",
+    "device name",
+    "device id",
+    "cell id",
+    "cell",
+    "cell name",
+    "substrate",
+    "name",
+    "id",
+}
 _OPERATOR = {"operator", "user", "username", "user name", "measured by", "experimenter"}
 _RATE = {"scan rate", "sweep rate", "scan speed", "sweep speed", "ramp rate"}
 _DIRECTION = {"scan direction", "direction", "sweep direction", "scan"}
@@ -47,7 +93,9 @@ def key_value(line: str, delim: str | None) -> tuple[str, str] | None:
     return None
 
 
-def read_block(lines: list[str], indices: list[int], delim: str | None) -> tuple[dict[str, str], list[str]]:
+def read_block(
+    lines: list[str], indices: list[int], delim: str | None
+) -> tuple[dict[str, str], list[str]]:
     """Key/value pairs (first occurrence wins) and the lines that are not pairs."""
     header: dict[str, str] = {}
     notes: list[str] = []
@@ -94,7 +142,11 @@ def canonical(header: dict[str, str], warnings: list[str]) -> dict[str, Any]:
             factor = unit_factor("rate", unit or "mV/s")
             if factor is not None:
                 meta["scan_rate_mv_s"] = value * factor
-        elif key in _DIRECTION and direction_word(raw_value) and "declared_scan_direction" not in meta:
+        elif (
+            key in _DIRECTION
+            and direction_word(raw_value)
+            and "declared_scan_direction" not in meta
+        ):
             meta["declared_scan_direction"] = direction_word(raw_value)
         elif key in _PIXEL and raw_value and "pixel" not in meta:
             meta["pixel"] = raw_value

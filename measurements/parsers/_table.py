@@ -37,6 +37,7 @@ class Layout:
     blocks: list[Block]
     codes: list[int]
     ignored: list[tuple[int, int]]  # numeric runs that are not part of the table
+    values: list[list[float | None]]  # numbers of each line, parsed once while classifying
 
 
 def _is_number(cell: str) -> bool:
@@ -46,51 +47,65 @@ def _is_number(cell: str) -> bool:
         return False
 
 
+def _numbers(fields: list[str]) -> tuple[list[float | None], int]:
+    """Values of the fields (None for empty or a word) and the count of words."""
+    values: list[float | None] = []
+    words = 0
+    for cell in fields:
+        try:
+            values.append(float(cell))  # the common case, without to_float's extra work
+        except ValueError:
+            try:
+                values.append(to_float(cell))
+            except ValueError:
+                values.append(None)
+                words += 1
+    return values, words
+
+
 def pick_delimiter(lines: list[str]) -> str | None:
-    """The delimiter that splits most number-looking lines into two or more numbers."""
+    """The first delimiter (tab, semicolon, comma, whitespace) that splits nearly all
+    number-looking lines into two or more numbers; else the one that splits most."""
     sample = []
     for line in lines:
         s = line.strip()
         if s and (s[0].isdigit() or s[0] in "+-."):
             sample.append(line)
-            if len(sample) >= 200:
+            if len(sample) >= 30:
                 break
     best, best_score = None, 0
     for delim in _DELIMITERS:
+        if delim is not None and not any(delim in line for line in sample):
+            continue
         score = 0
         for line in sample:
-            fields = [f for f in split(line, delim) if f.strip()]
-            if len(fields) >= 2 and all(_is_number(f) for f in fields):
+            values, words = _numbers(split(line, delim))
+            if not words and sum(v is not None for v in values) >= 2:
                 score += 1
+        if score >= 0.9 * len(sample) and score:
+            return delim
         if score > best_score:
             best, best_score = delim, score
     return best
 
 
-def classify(line: str, delim: str | None) -> tuple[int, int, bool]:
-    """(code, field count, first field is a number)."""
-    if not line.strip():
-        return BLANK, 0, False
+def classify(line: str, delim: str | None) -> tuple[int, int, bool, list[float | None]]:
+    """(code, field count, first field is a number, values)."""
+    if not line or line.isspace():
+        return BLANK, 0, False, []
     fields = split(line, delim)
-    numbers = words = 0
-    first = False
-    for i, cell in enumerate(fields):
-        if not cell.strip():
-            continue
-        if _is_number(cell):
-            numbers += 1
-            first = first or i == 0
-        else:
-            words += 1
+    values, words = _numbers(fields)
+    numbers = sum(v is not None for v in values)
+    first = bool(values) and values[0] is not None
     if numbers and not words:
-        return NUMERIC, len(fields), first
-    return (MIXED if numbers else TEXT), len(fields), first
+        return NUMERIC, len(fields), first, values
+    return (MIXED if numbers else TEXT), len(fields), first, values
 
 
 def find_layout(lines: list[str]) -> Layout:
     delim = pick_delimiter(lines)
     info = [classify(line, delim) for line in lines]
-    codes = [c for c, _, _ in info]
+    codes = [c[0] for c in info]
     runs = _runs(info)
     if not runs:
         raise ParseError("unknown format: no table of numbers found in the file")
@@ -117,10 +132,10 @@ def find_layout(lines: list[str]) -> Layout:
         elif stop - start >= MIN_POINTS:
             ignored.append((start, stop))
     _inherit_names(blocks)
-    return Layout(delim, blocks, codes, ignored)
+    return Layout(delim, blocks, codes, ignored, [c[3] for c in info])
 
 
-def _runs(info: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
+def _runs(info) -> list[tuple[int, int]]:
     """Runs of data rows. A mixed row belongs to a run when it starts with a number or sits
     between numeric rows: it is then a data row with a bad cell, reported when read."""
     runs = []
@@ -140,9 +155,9 @@ def _runs(info: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
     return runs
 
 
-def _width(info: list[tuple[int, int, bool]], start: int, stop: int) -> int:
+def _width(info, start: int, stop: int) -> int:
     counts: dict[int, int] = {}
-    for code, nfields, _ in info[start:stop]:
+    for code, nfields, _, _ in info[start:stop]:
         if code == NUMERIC:
             counts[nfields] = counts.get(nfields, 0) + 1
     return max(counts, key=lambda k: (counts[k], k)) if counts else 1
@@ -179,10 +194,12 @@ def _header(lines: list[str], info, block: Block, delim: str | None) -> Block:
         return block
     fields = header_fields(lines[h], delim, block.ncols)
     nonempty = [f for f in fields if f]
-    if nonempty and all(is_unit(f) for f in nonempty) and h >= 1 and info[h - 1][0] == TEXT:
-        names = header_fields(lines[h - 1], delim, block.ncols)
-        units = fields + [""] * (len(names) - len(fields))
-        block.names = [f"{n} ({u.strip('[]()')})" if u else n for n, u in zip(names, units, strict=False)]
+    names = header_fields(lines[h - 1], delim, block.ncols) if h >= 1 else []
+    units_row = nonempty and all(is_unit(f) for f in nonempty)
+    if units_row and info[h - 1][0] == TEXT and len(names) == len(fields):
+        block.names = [
+            f"{n} ({u.strip('[]()')})" if u else n for n, u in zip(names, fields, strict=True)
+        ]
         block.header_line = h - 1
     elif len(fields) >= 2 or block.ncols == 1:
         block.names = fields

@@ -19,8 +19,11 @@ NAME = "ac-eqe"
 KIND = "eqe"
 _WIDTH = 6
 _NAMES = ("Lambda(nm)", "EQE (%)", "SR (A/W)", "Jsc (mA/cm^2)")
-_INTEGRALS = {"am1.5g": "integrated_jsc_ma_cm2", "am1.5d": "integrated_jsc_am15d_ma_cm2",
-              "am 0": "integrated_jsc_am0_ma_cm2"}
+_INTEGRALS = {
+    "am1.5g": "integrated_jsc_ma_cm2",
+    "am1.5d": "integrated_jsc_am15d_ma_cm2",
+    "am 0": "integrated_jsc_am0_ma_cm2",
+}
 
 
 def sniff(text: str, filename: str = "") -> float:
@@ -47,9 +50,7 @@ def _cell(rows: list[list[str]], i: int, j: int) -> str:
     return rows[i][j].strip() if 0 <= i < len(rows) and j < len(rows[i]) else ""
 
 
-def _spectrum(
-    rows: list[list[str]], h: int, end: int, g: int, header: dict[str, str]
-) -> Series:
+def _spectrum(rows: list[list[str]], h: int, end: int, g: int, header: dict[str, str]) -> Series:
     label = _cell(rows, h - 4, g) or str(g // _WIDTH + 1)
     figures: dict[str, float] = {}
     for i in range(max(h - 3, 0), h):
@@ -76,7 +77,10 @@ def _spectrum(
     table = table[order]
     for key, value in facts.items():
         header[f"{label}: {key}"] = value
-    meta: dict[str, Any] = {"instrument_figures": figures, "measure_mode": facts.get("Measure Mode")}
+    meta: dict[str, Any] = {
+        "instrument_figures": figures,
+        "measure_mode": facts.get("Measure Mode"),
+    }
     if number(facts.get("Voltage Bias")) is not None:
         meta["bias_v"] = number(facts.get("Voltage Bias"))
     if facts.get("WL-Range"):

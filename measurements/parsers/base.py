@@ -44,7 +44,7 @@ class ParseError(ValueError):
         self.message = message
         self.line = line
         self.column = column
-        # Rendered the way a lab member reads it: "line 17: 'abc' is not a number in column 'I (A)'".
+        # Read as a lab member would say it: "line 17: 'abc' is not a number in column 'I (A)'".
         text = f"line {line}: {message}" if line is not None else message
         if column is not None:
             text += f" in column '{column}'"
@@ -58,7 +58,8 @@ class Series:
     label: str
     columns: dict[str, np.ndarray]
     # Per-series facts: pixel, scan_direction ("reverse"/"forward", from the data),
-    # area_cm2, and the instrument's own figures under "instrument_figures".
+    # declared_scan_direction (what the file's label says), illumination, area_cm2, and the
+    # instrument's own figures under "instrument_figures" (canonical keys and units).
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:

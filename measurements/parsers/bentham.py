@@ -86,7 +86,8 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
             meta["instrument_figures"]["integrated_jsc_ma_cm2"] = integrals[col]
         series.append(Series(name, {"wavelength_nm": wavelength, "eqe_fraction": eqe}, meta))
 
-    metadata: dict[str, Any] = {"sample": names[0]}
+    # BenWin+ appends the spectrum number to the name: "AA00_C3_20.47mAcm-2 1".
+    metadata: dict[str, Any] = {"sample": names[0].rsplit(" ", 1)[0]}
     measured = parse_datetime(header.get("CREATED"), ("%A, %d %B %Y %I:%M:%S %p",))
     if measured:
         metadata["measured_at"] = measured

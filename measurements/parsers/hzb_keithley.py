@@ -62,7 +62,8 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     if len(names) < 2 or not names[0].lower().startswith("voltage"):
         raise ParseError("expected 'Voltage' and curve names", line=names_at + 1)
     curves = names[1:]
-    table = numeric_table(lines, names_at + 2, len(lines), names, "\t")
+    units_row = lines[names_at + 1].lstrip().startswith("[")  # "[V]  [mA/cm2] ..."
+    table = numeric_table(lines, names_at + 1 + units_row, len(lines), names, "\t")
 
     warnings: list[str] = []
     figures = _figure_table(lines, stars[0] + 1, stars[1], curves, warnings)
@@ -109,8 +110,10 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     irradiance = number(_value(lines, "intensity [mw/cm2]"))
     if irradiance is not None:
         metadata["irradiance_mw_cm2"] = irradiance
-    for key, meta_key in (("integration time [ms]", "integration_time_ms"),
-                          ("settling time [ms]", "settling_time_ms")):
+    for key, meta_key in (
+        ("integration time [ms]", "integration_time_ms"),
+        ("settling time [ms]", "settling_time_ms"),
+    ):
         value = number(_value(lines, key))
         if value is not None:
             metadata[meta_key] = value

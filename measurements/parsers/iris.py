@@ -193,7 +193,9 @@ def parse_json(text: str, filename: str = "", kind_hint: str | None = None) -> P
     for index, curve in enumerate(document["data"]):
         if not isinstance(curve, dict) or not isinstance(curve.get("measurements"), list):
             raise ParseError(f"curve {index + 1} of the JSON has no 'measurements' list")
-        cp = curve.get("curve_parameters") if isinstance(curve.get("curve_parameters"), dict) else {}
+        cp = (
+            curve.get("curve_parameters") if isinstance(curve.get("curve_parameters"), dict) else {}
+        )
         label = f"{curve.get('cell', index + 1)}_{curve.get('direction', '')}".strip("_")
         points = curve["measurements"]
         require_points(len(points), f"curve {label}")
@@ -201,7 +203,10 @@ def parse_json(text: str, filename: str = "", kind_hint: str | None = None) -> P
         # V_corr is what the instrument's own Voc/Jsc were computed from; older files: V_meas.
         v_key = next((k for k in _VOLTAGE_KEYS if k in first), _VOLTAGE_KEYS[0])
         voltage = _column(points, v_key, label)
-        columns = {"voltage_v": voltage, "current_density_ma_cm2": _column(points, "J [mA/cm2]", label)}
+        columns = {
+            "voltage_v": voltage,
+            "current_density_ma_cm2": _column(points, "J [mA/cm2]", label),
+        }
         for key, name, factor in _EXTRA_COLUMNS:
             if key in first:
                 columns[name] = _column(points, key, label) * factor
@@ -326,7 +331,9 @@ def _common(series: list[Series], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _flat(params: dict[str, Any]) -> dict[str, str]:
-    return {str(k): json.dumps(v) if isinstance(v, dict | list) else str(v) for k, v in params.items()}
+    return {
+        str(k): json.dumps(v) if isinstance(v, dict | list) else str(v) for k, v in params.items()
+    }
 
 
 FORMATS = (

@@ -37,7 +37,7 @@ def sniff_mpp(text: str, filename: str = "") -> float:
 
 def _table_start(lines: list[str], first_name: str) -> int:
     for i, line in enumerate(lines[:60]):
-        if line.startswith(first_name):
+        if line.split("\t", 1)[0].strip().startswith(first_name) and line.count("\t") >= 2:
             return i
     raise ParseError(f"no data table: the line starting with '{first_name}' is missing")
 
@@ -54,8 +54,11 @@ def _date(lines: list[str]) -> str | None:
 def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
     lines = split_lines(text)
     names_at = _table_start(lines, "Voltage")
-    header = {f[0].strip().rstrip(":").strip(): "\t".join(x.strip() for x in f[1:])
-              for f in (split(line, "\t") for line in lines[:names_at]) if f}
+    header = {
+        f[0].strip().rstrip(":").strip(): "\t".join(x.strip() for x in f[1:])
+        for f in (split(line, "\t") for line in lines[:names_at])
+        if f
+    }
     names = [n.strip() for n in split(lines[names_at], "\t")]
     table = numeric_table(lines, names_at + 1, len(lines), names, "\t")
 
@@ -79,12 +82,11 @@ def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> Par
         name = names[col]
         average = name.lower().startswith("average")
         label = "average" if average else f"sweep {len(series) + 1}"
+        own = per_sweep[len(series)] if not average and len(series) < 2 else {}
         meta: dict[str, Any] = {
             "scan_direction": direction,
             "illumination": "dark" if lit == 0 else "light",
-            "instrument_figures": {} if average else _figures.clean(
-                per_sweep[len(series)] if len(series) < 2 else {}, label, warnings
-            ),
+            "instrument_figures": _figures.clean(own, label, warnings),
         }
         if average:
             # Not a measured curve: the software's mean of the sweeps, kept as written.
@@ -93,8 +95,9 @@ def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> Par
             meta["pixel"] = pixel
         if area is not None:
             meta["area_cm2"] = area
-        series.append(Series(label, {"voltage_v": voltage, "current_density_ma_cm2": table[:, col]},
-                             meta))
+        series.append(
+            Series(label, {"voltage_v": voltage, "current_density_ma_cm2": table[:, col]}, meta)
+        )
     if len(series) > 1:
         warnings.append(
             "the sweeps share one voltage column, so scan_direction is the stored order "
@@ -123,11 +126,16 @@ _MPP_COLUMNS = {
 
 def parse_mpp(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
     lines = split_lines(text)
-    names_at = _table_start(lines, "Time")
-    header = {f[0].strip(): "\t".join(x.strip() for x in f[1:])
-              for f in (split(line, "\t") for line in lines[:names_at]) if f}
+    names_at = _table_start(lines, "Time Difference")
+    header = {
+        f[0].strip(): "\t".join(x.strip() for x in f[1:])
+        for f in (split(line, "\t") for line in lines[:names_at])
+        if f
+    }
     names = [n.strip() for n in split(lines[names_at], "\t")]
-    units = [u.strip() for u in split(lines[names_at + 1], "\t")] if names_at + 1 < len(lines) else []
+    units = (
+        [u.strip() for u in split(lines[names_at + 1], "\t")] if names_at + 1 < len(lines) else []
+    )
     if [u.lower() for u in units[:2]] != ["s", "v"]:
         raise ParseError("expected the units row 's  V  mA/cm^2 ...'", line=names_at + 2)
     labels = [f"{n} ({u})" for n, u in zip(names, units, strict=False)]

@@ -66,7 +66,7 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         absorbance[positive] = 2.0 - np.log10(y[positive])
         if not positive.all():
             warnings.append(
-                f"{int((~positive).sum())} points with transmittance <= 0 have no absorbance; masked"
+                f"{int((~positive).sum())} points with transmittance <= 0: absorbance masked"
             )
     columns["absorbance"] = absorbance
 

@@ -65,7 +65,11 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         series.append(Series(label, columns, meta))
     metadata: dict[str, Any] = {"instrument": header["title"], **_from_name(filename)}
     match = _DATE.search(lines[0])
-    measured = parse_datetime(match.group(0), ("%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S")) if match else None
+    measured = (
+        parse_datetime(match.group(0), ("%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S"))
+        if match
+        else None
+    )
     if measured:
         metadata["measured_at"] = measured
     return ParsedMeasurement(KIND, NAME, series, metadata, header, warnings)
@@ -76,8 +80,18 @@ _NAME_FACTS = (
     (re.compile(r"(\d+(?:[.,]\d+)?)(n|u|µ|m)?W"), "excitation_power_w"),
     (re.compile(r"(\d+(?:[.,]\d+)?)(s|min)"), "acquisition_time_s"),
 )
-_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3,
-          "s": 1.0, "min": 60.0}
+_SCALE = {
+    "": 1.0,
+    "k": 1e3,
+    "K": 1e3,
+    "M": 1e6,
+    "n": 1e-9,
+    "u": 1e-6,
+    "µ": 1e-6,
+    "m": 1e-3,
+    "s": 1.0,
+    "min": 60.0,
+}
 
 
 def _from_name(filename: str) -> dict[str, Any]:

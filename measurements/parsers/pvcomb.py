@@ -88,7 +88,7 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     if pixel:
         meta["pixel"] = pixel
 
-    metadata: dict[str, object] = {"sample": sample}
+    metadata: dict[str, object] = {"sample": label}
     area = number(lower.get("active area [cm2]"))
     if area is not None:
         metadata["area_cm2"] = meta["area_cm2"] = area

@@ -1,0 +1,319 @@
+"""Generic delimited text: what lab members and cqdlab's demo generator write.
+
+    Sample: B1-S1-P1
+    Area (cm2): 0.05
+    Irradiance (mW/cm2): 100
+
+    Voltage (V)	Current density (mA/cm2)
+    0.75	-3.3
+
+Tab, comma, semicolon or whitespace; decimal comma; an optional metadata block; a header row
+whose names and units say what each column holds, so the kind comes from the columns when the
+upload does not name it. Repeated column groups (`V1, J1, V2, J2`, `Pixel 1,,Pixel 2,,`) and
+blank-line-separated blocks give several series.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from . import _convert
+from ._columns import Column, classify
+from ._meta import canonical, read_block
+from ._table import MIXED, TEXT, Block, find_layout
+from ._text import (
+    filename_kind,
+    numeric_table,
+    pixel_from,
+    require_points,
+    scan_direction,
+    split_lines,
+)
+from .base import Format, ParsedMeasurement, ParseError, Series
+
+NAME = "generic"
+KIND = None
+_SORTED = ("eqe", "absorbance", "pl")  # spectra: order carries no meaning, sort by wavelength
+_DEFAULT_LABEL = {
+    "jv": "scan",
+    "mpp": "track",
+    "trpl": "decay",
+    "tpv": "transient",
+    "intensity": "series",
+}
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def sniff(text: str, filename: str = "") -> float:
+    # The fallback for any text with digits in it: specific formats score far higher.
+    return 0.2 if _DIGIT.search(text) else 0.0
+
+
+def parse(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
+    lines = split_lines(text)
+    layout = find_layout(lines)
+    warnings: list[str] = []
+    last = layout.blocks[-1].stop
+    tail = [i for i in range(last, len(lines)) if layout.codes[i] in (TEXT, MIXED)]
+    header, notes = read_block(lines, layout.blocks[0].context + tail, layout.delim)
+    metadata = canonical(header, warnings)
+    if notes:
+        header["notes"] = "\n".join(notes[:100])
+    tag = filename_kind(filename)
+
+    kind = kind_hint
+    series: list[Series] = []
+    several = len(layout.blocks) > 1
+    for block in layout.blocks:
+        # With several blocks, the lines above each (the first's too) describe that block.
+        context = read_block(lines, block.context, layout.delim)[0] if several else {}
+        block_meta = canonical(context, []) if several else {}
+        kind, found = _read_block(
+            lines, layout.values, block, layout.delim, kind, tag, metadata, block_meta, warnings
+        )
+        series.extend(found)
+    for start, stop in layout.ignored:
+        warnings.append(f"lines {start + 1}-{stop}: a second table with other columns; ignored")
+    if several:  # the lines above the first block describe it, not the file
+        metadata.pop("pixel", None)
+        metadata.pop("declared_scan_direction", None)
+    if kind is None:  # pragma: no cover - every layout has a block, and each block sets it
+        raise ParseError("unknown format: no table found")
+    _finish(series, kind, metadata, filename, warnings)
+    return ParsedMeasurement(kind, NAME, series, metadata, header, list(dict.fromkeys(warnings)))
+
+
+def _read_block(
+    lines: list[str],
+    values: list,
+    block: Block,
+    delim: str | None,
+    kind: str | None,
+    tag: str | None,
+    metadata: dict[str, Any],
+    block_meta: dict[str, Any],
+    warnings: list[str],
+) -> tuple[str, list[Series]]:
+    names = [n or f"column {i + 1}" for i, n in enumerate(block.names or [""] * block.ncols)]
+    table = _table(lines, block, names, delim, values)
+    if block.names is None:
+        kind = kind or tag
+        if kind is None:
+            raise ParseError(
+                f"unknown format: the numbers at lines {block.start + 1}-{block.stop} have no "
+                "column names, so what they are is unknown; add a header row such as "
+                "'Voltage (V)<tab>Current (A)' or name the technique in the file name "
+                "(e.g. sample.jv.txt)"
+            )
+        cols = _headerless(kind, table, warnings)
+    else:
+        cols = [classify(i, name) for i, name in enumerate(names)]
+        kind = _kind(cols, kind, tag, table)
+    area = block_meta.get("area_cm2", metadata.get("area_cm2"))
+    found = []
+    for x, primary, extras in _groups(cols, kind):
+        found.append(_series(block, table, x, primary, extras, kind, area, warnings))
+    named = [f"pixel {block_meta['pixel']}"] if "pixel" in block_meta else []
+    named += (
+        [block_meta["declared_scan_direction"]] if "declared_scan_direction" in block_meta else []
+    )
+    for s in found:
+        for key in ("pixel", "declared_scan_direction", "area_cm2", "measured_at", "sample"):
+            if key in block_meta:
+                s.metadata.setdefault(key, block_meta[key])
+        if named and len(found) == 1:
+            s.label = " ".join(named)
+    return kind, found
+
+
+def _table(
+    lines: list[str], block: Block, names: list[str], delim: str | None, values: list
+) -> np.ndarray:
+    """The block's numbers, from the values parsed while classifying lines when every row is
+    complete and finite; otherwise read again, so that errors name their line and column."""
+    ncols = len(names)
+    rows = values[block.start : block.stop]
+    if all(len(r) == ncols and None not in r for r in rows):
+        table = np.array(rows, dtype=np.float64)
+        if np.isfinite(table).all() and len(table) >= 5:
+            return table
+    return numeric_table(lines, block.start, block.stop, names, delim, allow_empty=True)
+
+
+def _kind(cols: list[Column], hint: str | None, tag: str | None, table: np.ndarray) -> str:
+    options = _convert.supported(cols)
+    if hint:
+        if hint not in options:
+            raise ParseError(_convert.missing(hint, cols))
+        return hint
+    if not options:
+        names = _convert.names_of(cols)
+        raise ParseError(
+            f"unknown format: cannot tell what the columns hold (columns are: {names}); name "
+            "them with units, e.g. 'Voltage (V)' and 'Current density (mA/cm2)'"
+        )
+    if tag in options:
+        return tag
+    if options[0] == "mpp" and "jv" in options:
+        # Both fit (time, voltage, current): a J-V sweeps the voltage, a track holds it.
+        voltage = next(c for c in cols if c.quantity == "voltage")
+        if _convert.is_sweep(table[:, voltage.index][~np.isnan(table[:, voltage.index])]):
+            return "jv"
+    return options[0]
+
+
+def _headerless(kind: str, table: np.ndarray, warnings: list[str]) -> list[Column]:
+    """Columns of a table without names, taken from the kind the upload or file name gave."""
+    ncols = table.shape[1]
+    if kind in ("eqe", "absorbance", "pl"):
+        x = table[:, 0][np.isfinite(table[:, 0])]
+        ev = bool(len(x) and x.min() > 0.3 and x.max() < 10.0)  # photon energies, not nm
+        first = Column(0, "column 1", "energy" if ev else "wavelength", "ev" if ev else "nm")
+        y = {"eqe": "eqe", "absorbance": "absorbance", "pl": "pl"}[kind]
+        quantities = [first.quantity, y]
+    else:
+        quantities = {
+            "jv": ["voltage", "current_density"],
+            "trpl": ["time", "counts"],
+            "tpv": ["time", "voltage"],
+            "mpp": ["time", "voltage", "current_density", "power"],
+            "intensity": ["light_intensity", "voc"],
+        }[kind]
+    if ncols < 2:
+        raise ParseError(f"a {kind} table needs at least two columns; this one has {ncols}")
+    cols = [Column(i, f"column {i + 1}", q, "") for i, q in enumerate(quantities[:ncols])]
+    if cols[0].quantity == "energy":
+        cols[0] = Column(0, "column 1", "energy", "ev")
+    read_as = ", ".join(f"{c.name} as {c.quantity}" for c in cols)
+    warnings.append(f"the table has no header row; read {read_as}")
+    return cols
+
+
+def _groups(cols: list[Column], kind: str):
+    """(x column, primary y column, extra columns) for each series."""
+    if kind == "intensity" and not any(c.quantity == "light_intensity" for c in cols):
+        cols = [
+            Column(c.index, c.name, "light_intensity", c.unit) if c.quantity == "pl" else c
+            for c in cols
+        ]
+    xs = [i for i, c in enumerate(cols) if c.quantity in _convert.X[kind]]
+    if kind in ("eqe", "absorbance", "pl") and any(cols[i].quantity == "wavelength" for i in xs):
+        xs = [i for i in xs if cols[i].quantity == "wavelength"]
+    if kind in ("mpp", "tpv"):
+        xs = xs[:1]
+    # Groups start at their x column ('V1, J1, V2, J2'), or one column before it when every
+    # x follows its y ('J1, V1, J2, V2').
+    y_first = len(xs) > 1 and all(i > 0 and cols[i - 1].quantity in _convert.Y[kind] for i in xs)
+    starts = [i - 1 for i in xs] if y_first else xs
+    bounds = starts + [len(cols)]
+    out = []
+    for g, start in enumerate(starts):
+        group = cols[start : bounds[g + 1]] if len(xs) > 1 else cols
+        x = cols[xs[g]]
+        ys = [c for c in group if c.index != x.index and c.quantity in _convert.Y[kind]]
+        best = next((q for q in _convert.Y[kind] if any(c.quantity == q for c in ys)), None)
+        primaries = [c for c in ys if c.quantity == best]
+        if kind in ("mpp", "tpv"):
+            primaries = primaries[:1]
+        taken = {x.index} | {c.index for c in primaries}
+        others = [c for c in group if c.index not in taken and c.quantity in _convert.EXTRA[kind]]
+        for k, p in enumerate(primaries):
+            out.append((x, p, _paired(others, k, len(primaries))))
+    return out
+
+
+def _paired(others: list[Column], k: int, n: int) -> list[Column]:
+    """Extra columns for the k-th of n series: one of each quantity, paired by order when
+    every series has its own ('V, J1, I1, J2, I2'), shared when the file gives one."""
+    out = []
+    for quantity in dict.fromkeys(c.quantity for c in others):
+        same = [c for c in others if c.quantity == quantity]
+        if len(same) == n:
+            out.append(same[k])
+        elif len(same) == 1 or n == 1:
+            out.append(same[0])
+    return out
+
+
+def _series(
+    block: Block,
+    table: np.ndarray,
+    x: Column,
+    primary: Column,
+    extras: list[Column],
+    kind: str,
+    area: float | None,
+    warnings: list[str],
+) -> Series:
+    used = [x, primary] + extras
+    rows = _rows(block, table, [x, primary])
+    columns: dict[str, np.ndarray] = {}
+    for col in used:
+        values = table[rows, col.index]
+        if col is not x and col is not primary and np.isnan(values).any():
+            continue  # an optional column with gaps is left out rather than failing the file
+        for key, array in _convert.convert(col, values, kind, area, warnings).items():
+            columns.setdefault(key, array)
+    if kind in _SORTED:
+        order = np.argsort(columns["wavelength_nm"], kind="stable")
+        columns = {k: v[order] for k, v in columns.items()}
+    label = primary.name
+    if block.groups and x.index < len(block.groups) and block.groups[x.index]:
+        label = block.groups[x.index]
+    return Series(label=label, columns=columns, metadata={})
+
+
+def _rows(block: Block, table: np.ndarray, needed: list[Column]) -> np.ndarray:
+    """Rows holding this series: all-empty rows belong to a shorter neighbour series."""
+    part = table[:, [c.index for c in needed]]
+    empty = np.isnan(part)
+    full = ~empty.any(axis=1)
+    partial = empty.any(axis=1) & ~empty.all(axis=1)
+    if partial.any():
+        row = int(np.argmax(partial))
+        col = needed[int(np.argmax(empty[row]))]
+        raise ParseError("missing value (ragged row)", line=block.start + row + 1, column=col.name)
+    require_points(int(full.sum()), f"column '{needed[1].name}'", line=block.start + 1)
+    return np.flatnonzero(full)
+
+
+def _finish(
+    series: list[Series], kind: str, metadata: dict[str, Any], filename: str, warnings: list[str]
+) -> None:
+    """Labels, pixels and scan directions once all series are known."""
+    labels = [s.label for s in series]
+    for k, s in enumerate(series):
+        if len(series) == 1:
+            s.label = metadata.get("sample") or _DEFAULT_LABEL.get(kind, "spectrum")
+        elif labels.count(s.label) > 1:
+            s.label = f"{s.label} #{k + 1}"
+        pixel = s.metadata.get("pixel") or pixel_from(s.label)
+        if len(series) == 1:
+            pixel = pixel or metadata.get("pixel") or pixel_from(filename)
+        if pixel:
+            s.metadata["pixel"] = pixel
+        if "area_cm2" in metadata:
+            s.metadata.setdefault("area_cm2", metadata["area_cm2"])
+        if kind == "jv":
+            s.metadata["scan_direction"] = scan_direction(s.columns["voltage_v"])
+            declared = s.metadata.get("declared_scan_direction")
+            if declared is None and len(series) == 1:
+                declared = metadata.get("declared_scan_direction")
+            if declared:
+                s.metadata["declared_scan_direction"] = declared
+                if declared != s.metadata["scan_direction"]:
+                    warnings.append(
+                        f"{s.label}: the file says the scan is {declared}, but the voltage runs "
+                        f"{s.metadata['scan_direction']}; scan_direction follows the data"
+                    )
+            if "current_density_ma_cm2" not in s.columns and "current_a" in s.columns:
+                warnings.append(f"{s.label}: current without an area; kept as current_a")
+        s.metadata.setdefault("instrument_figures", {})
+
+
+FORMAT = Format(NAME, KIND, sniff, parse)
