@@ -169,6 +169,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers unacked tasks after this; it must exceed the longest analysis.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_TIME_LIMIT = env_int("ANALYSIS_TIME_LIMIT_S", 300)
+# Uploads made while Redis was down stay "queued" in the database; the sweeper re-sends them
+# and retries or fails analyses stuck past the time limit (run by the worker's embedded beat).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-measurements": {
+        "task": "measurements.tasks.sweep_stale_measurements",
+        "schedule": env_float("SWEEP_INTERVAL_S", 60.0),
+    }
+}
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 
 # --- Analysis ---------------------------------------------------------------------------------

@@ -241,3 +241,38 @@ def measurement_requeue(measurement: Measurement) -> bool:
     if updated:
         enqueue_on_commit(measurement.id)
     return bool(updated)
+
+
+def sweep_stale(
+    *, queued_for: dt.timedelta = dt.timedelta(minutes=2), max_attempts: int = 3
+) -> dict[str, int]:
+    """Recover what the queue lost: uploads made while the broker was down, and analyses whose
+    worker died or overran its time limit. Safe to run any time: the task's claim is atomic."""
+    from .tasks import analyse_measurement
+
+    now = timezone.now()
+    resent = failed = 0
+    waiting = list(
+        Measurement.objects.filter(
+            status=Status.QUEUED, queued_at__lt=now - queued_for
+        ).values_list("id", flat=True)[:1000]
+    )
+    for measurement_id in waiting:
+        Measurement.objects.filter(id=measurement_id).update(queued_at=now)
+        _send(analyse_measurement, measurement_id)
+        resent += 1
+    limit = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    for m in Measurement.objects.filter(status=Status.RUNNING, started_at__lt=now - limit):
+        if m.attempts >= max_attempts:
+            failed += Measurement.objects.filter(id=m.id, status=Status.RUNNING).update(
+                status=Status.FAILED,
+                finished_at=now,
+                error=f"The analysis did not finish within {settings.CELERY_TASK_TIME_LIMIT} s "
+                f"in {m.attempts} attempts; it was stopped.",
+            )
+        elif Measurement.objects.filter(id=m.id, status=Status.RUNNING).update(
+            status=Status.QUEUED, queued_at=now
+        ):
+            _send(analyse_measurement, m.id)
+            resent += 1
+    return {"resent": resent, "failed": failed}

@@ -21,3 +21,11 @@ def analyse_measurement(self, measurement_id: int) -> str:
         self.request.retries
     )
     return run_analysis(measurement_id, redelivered=redelivered)
+
+
+@shared_task(ignore_result=True)
+def sweep_stale_measurements() -> dict:
+    """Periodic (celery beat): re-send lost queue messages, retry or fail stuck analyses."""
+    from .services import sweep_stale
+
+    return sweep_stale()
