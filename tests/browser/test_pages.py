@@ -104,17 +104,20 @@ def test_a_zip_dropped_on_the_upload_page_reports_every_file(page, measured):
     a = measured["a"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr(f"{a.devices[1].code}/fwd.csv",
-                   (DATA / "synthetic" / "jv_example_b.csv").read_bytes())
+        z.writestr(
+            f"{a.devices[1].code}/fwd.csv", (DATA / "synthetic" / "jv_example_b.csv").read_bytes()
+        )
         z.writestr(f"{a.devices[2].code}/broken.txt", b"nothing")
     login(page, "owner", "owner-pass-123")
     page.goto(f"{page.base}/upload/")
-    page.set_input_files("#upload-input", [
-        {"name": "day.zip", "mimeType": "application/zip", "buffer": buffer.getvalue()},
-    ])
+    page.set_input_files(
+        "#upload-input",
+        [
+            {"name": "day.zip", "mimeType": "application/zip", "buffer": buffer.getvalue()},
+        ],
+    )
     rows = page.locator("#files tbody tr")
-    rows.filter(has_text="fwd.csv").locator("[data-status]").filter(
-        has_text="succeeded").wait_for()
+    rows.filter(has_text="fwd.csv").locator("[data-status]").filter(has_text="succeeded").wait_for()
     assert "unknown format" in rows.filter(has_text="broken.txt").inner_text()
     summary = rows.filter(has_text="day.zip").last  # rows are prepended: the zip's own is last
     assert "1 created, 0 duplicate, 1 failed" in summary.inner_text()
