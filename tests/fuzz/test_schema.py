@@ -1,0 +1,33 @@
+"""Schemathesis against our own OpenAPI schema: no request it can build gets a 5xx.
+
+Bounded: SCHEMA_FUZZ_EXAMPLES examples per operation (default 8) so `make test` stays quick.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from cqdlab.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "8"))
+
+
+@pytest.fixture
+def token(world):
+    from fabrication.tokens import token_create
+
+    _, key = token_create(world["users"]["owner"], "fuzz")
+    return key
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_request_built_from_the_schema_gets_a_server_error(case, token, settings):
+    settings.MAX_UPLOAD_MB = 1
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    case.validate_response(response, checks=(not_a_server_error,))
