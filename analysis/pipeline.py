@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
@@ -117,6 +118,8 @@ def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
 def run_analysis(measurement_id: int, redelivered: bool = False) -> str:
     if not claim(measurement_id, redelivered):
         return "skipped"
+    if settings.ANALYSIS_DEBUG_DELAY_S:
+        time.sleep(settings.ANALYSIS_DEBUG_DELAY_S)  # fault tests kill a worker in this window
     measurement = Measurement.objects.select_related("raw_file", "device", "film", "synthesis").get(
         id=measurement_id
     )

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who changed what for django-simple-history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "cqdlab.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cqdlab.urls"
@@ -167,7 +168,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers unacked tasks after this; it must exceed the longest analysis.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # How often a worker looks for messages abandoned by a killed worker (kombu's defaults).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
 CELERY_TASK_TIME_LIMIT = env_int("ANALYSIS_TIME_LIMIT_S", 300)
 # Uploads made while Redis was down stay "queued" in the database; the sweeper re-sends them
 # and retries or fails analyses stuck past the time limit (run by the worker's embedded beat).
@@ -180,6 +186,8 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 
 # --- Analysis ---------------------------------------------------------------------------------
+# Fault-injection tests only: hold each analysis this long after claiming it.
+ANALYSIS_DEBUG_DELAY_S = env_float("ANALYSIS_DEBUG_DELAY_S", 0.0)
 # Assumed irradiance when neither the file nor the upload states one; results are flagged.
 DEFAULT_IRRADIANCE_MW_CM2 = env_float("DEFAULT_IRRADIANCE_MW_CM2", 100.0)
 # Lab conventions for calling a device shorted or open (analysis-methods.md section 12).
