@@ -31,14 +31,18 @@ def _stale_before() -> dt.datetime:
     return timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
-def claim(measurement_id: int, redelivered: bool = False) -> bool:
+def claim(measurement_id: int, redelivered: bool = False, worker: str = "") -> bool:
     """Move queued -> running. A redelivered task (worker killed) or a stale run may re-claim."""
     can_claim = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=_stale_before())
     if redelivered:
         can_claim |= Q(status=Status.RUNNING)
     now = timezone.now()
     won = Measurement.objects.filter(can_claim, id=measurement_id).update(
-        status=Status.RUNNING, started_at=now, attempts=F("attempts") + 1, error=""
+        status=Status.RUNNING,
+        started_at=now,
+        attempts=F("attempts") + 1,
+        error="",
+        analysed_by=worker[:120],
     )
     return won == 1
 
@@ -115,8 +119,8 @@ def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
     )
 
 
-def run_analysis(measurement_id: int, redelivered: bool = False) -> str:
-    if not claim(measurement_id, redelivered):
+def run_analysis(measurement_id: int, redelivered: bool = False, worker: str = "") -> str:
+    if not claim(measurement_id, redelivered, worker):
         return "skipped"
     if settings.ANALYSIS_DEBUG_DELAY_S:
         time.sleep(settings.ANALYSIS_DEBUG_DELAY_S)  # fault tests kill a worker in this window

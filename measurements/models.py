@@ -80,6 +80,7 @@ class Measurement(ProjectOwned):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     analysis_version = models.CharField(max_length=20, blank=True)
+    analysed_by = models.CharField(max_length=120, blank=True, help_text="worker node")
     history = HistoricalRecords(excluded_fields=["metadata", "started_at", "attempts"])
 
     class Meta(ProjectOwned.Meta):

@@ -20,7 +20,7 @@ def analyse_measurement(self, measurement_id: int) -> str:
     redelivered = bool((self.request.delivery_info or {}).get("redelivered")) or bool(
         self.request.retries
     )
-    return run_analysis(measurement_id, redelivered=redelivered)
+    return run_analysis(measurement_id, redelivered=redelivered, worker=self.request.hostname or "")
 
 
 @shared_task(ignore_result=True)

@@ -78,6 +78,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "finished_at",
             "attempts",
             "analysis_version",
+            "analysed_by",
             "results",
         ]
         read_only_fields = fields

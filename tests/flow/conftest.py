@@ -18,6 +18,7 @@ import pytest
 from ..conftest import ON_CI
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "tests" / "data" / "synthetic"
 
 
 def _services_or_skip() -> None:
@@ -37,7 +38,11 @@ def flow_media(tmp_path_factory) -> Path:
 
 
 def start_worker(
-    db_name: str, media: Path, name: str | None = None, extra_env: dict | None = None
+    db_name: str,
+    media: Path,
+    name: str | None = None,
+    extra_env: dict | None = None,
+    queue: str | None = None,
 ) -> subprocess.Popen:
     from django.conf import settings
 
@@ -65,6 +70,7 @@ def start_worker(
             "--without-gossip",
             "-n",
             f"{node}@%h",
+            *(["-Q", queue] if queue else []),
         ],
         cwd=ROOT,
         env=env,
@@ -73,12 +79,18 @@ def start_worker(
     )
 
 
-def wait_for_worker(timeout: float = 60.0) -> None:
+def wait_for_worker(timeout: float = 60.0, count: int = 1, queue: str | None = None) -> None:
+    """Until ``count`` workers (consuming ``queue``, if given) answer."""
     from cqdlab.celery import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
+        if queue is None:
+            if len(app.control.ping(timeout=0.5)) >= count:
+                return
+            continue
+        active = app.control.inspect(timeout=0.5).active_queues() or {}
+        if sum(any(q["name"] == queue for q in qs) for qs in active.values()) >= count:
             return
     raise RuntimeError("the Celery worker did not start")
 
