@@ -107,6 +107,23 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # plotly.js is served from the installed plotly package: the lab's network may be closed.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", _plotly_dir())]
+# Media on S3-compatible storage (MinIO, Ceph, AWS) when MEDIA_STORAGE=s3; needs
+# `pip install django-storages[s3]` and the AWS_* variables (see docs/scaling.md).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if env_str("MEDIA_STORAGE", "filesystem") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME", "cqdlab-media"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            # Raw files are never overwritten: the name is the content's hash.
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -186,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 
 # --- Analysis ---------------------------------------------------------------------------------
+# Scaling out: send some kinds to their own queue, e.g. "trpl:fits,absorbance:fits", and run
+# `celery -A cqdlab worker -Q fits` on another host. Unlisted kinds use the default queue.
+ANALYSIS_QUEUES = dict(
+    item.split(":", 1) for item in env_list("ANALYSIS_QUEUES", []) if ":" in item
+)
 # Fault-injection tests only: hold each analysis this long after claiming it.
 ANALYSIS_DEBUG_DELAY_S = env_float("ANALYSIS_DEBUG_DELAY_S", 0.0)
 # Assumed irradiance when neither the file nor the upload states one; results are flagged.

@@ -217,9 +217,16 @@ def enqueue_on_commit(measurement_id: int) -> None:
     transaction.on_commit(lambda: _send(analyse_measurement, measurement_id))
 
 
+def _queue_for(measurement_id: int) -> str | None:
+    if not settings.ANALYSIS_QUEUES:
+        return None
+    kind = Measurement.objects.filter(id=measurement_id).values_list("kind", flat=True).first()
+    return settings.ANALYSIS_QUEUES.get(kind or "")
+
+
 def _send(task, measurement_id: int) -> None:
     try:
-        task.delay(measurement_id)
+        task.apply_async((measurement_id,), queue=_queue_for(measurement_id))
     except Exception:  # noqa: BLE001 - broker down: the row stays queued for the sweeper
         import logging
 
