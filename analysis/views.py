@@ -147,9 +147,11 @@ def compare(request: HttpRequest) -> HttpResponse:
     if batch_ids:
         devices = devices.filter(substrate__batch_id__in=batch_ids)
     groups = group_rows(device_rows(devices, _direction(request)), by)
+    all_groups = sorted(groups)
     chosen = request.GET.getlist("group")
     if chosen:
-        groups = {k: v for k, v in groups.items() if k in chosen}
+        # Names left over from another grouping match nothing: then show every group.
+        groups = {k: v for k, v in groups.items() if k in chosen} or groups
     context = _distribution_context(request, groups)
     export = _export_or_none(request, f"comparison-by-{by}", groups, context["stats"])
     if export:
@@ -164,6 +166,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             "batches": all_batches,
             "batch_ids": batch_ids,
             "chosen": chosen,
+            "all_groups": all_groups,
             **context,
         },
     )

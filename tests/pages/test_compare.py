@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from fabrication.models import LigandExchangeRecipe, LigandExchangeRun
+from measurements import services
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture
+def two_recipes(world, django_capture_on_commit_callbacks):
+    """Project A's target variant gets a (BA)2PbI4 ink; every device has a reverse J-V."""
+    a = world["a"]
+    ba = LigandExchangeRecipe.objects.create(
+        project=a.batch.project,
+        code="A-BA-v1",
+        family_code="A-BA",
+        version=1,
+        name="(BA)2PbI4",
+        ligand_family="(BA)2PbI4",
+    )
+    run = LigandExchangeRun.objects.create(
+        project=a.batch.project, code="A-RUN2", synthesis=a.synthesis, recipe=ba
+    )
+    a.variants[0].ink = run
+    a.variants[0].save()
+    text = (DATA / "synthetic" / "jv_example_a.txt").read_text()
+    with django_capture_on_commit_callbacks(execute=True):
+        for i, device in enumerate(a.devices):
+            data = text.replace("Area (cm2): 0.05", f"Area (cm2): {0.05 + 0.001 * i:.3f}")
+            services.measurement_create(
+                user=world["users"]["owner"], target=device, data=data.encode(), filename="a.txt"
+            )
+    return a
+
+
+def test_the_comparison_groups_devices_by_ligand_family_across_batches(client, world, two_recipes):
+    client.force_login(world["users"]["owner"])
+    response = client.get("/compare/", {"by": "ligand_family"})
+    names = [s["name"] for s in response.context["stats"]]
+    assert sorted(names) == ["(BA)2PbI4", "PbI2"]
+    assert all(s["n_measured"] == 4 for s in response.context["stats"])
+    assert response.context["tests"][0]["n_a"] == 4
+
+
+def test_the_comparison_shows_only_the_chosen_groups(client, world, two_recipes):
+    client.force_login(world["users"]["owner"])
+    response = client.get("/compare/", {"by": "recipe", "group": "A-BA-v1"})
+    assert [s["name"] for s in response.context["stats"]] == ["A-BA-v1"]
+    csv = client.get("/compare/", {"by": "recipe", "export": "csv", "table": "stats"})
+    assert csv["Content-Type"].startswith("text/csv")
+    xlsx = client.get("/compare/", {"by": "recipe", "export": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
