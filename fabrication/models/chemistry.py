@@ -65,7 +65,27 @@ class Synthesis(ProjectOwned, Ambient):
         verbose_name_plural = "syntheses"
 
 
-class SynthesisPrecursor(models.Model):
+class Ingredient(models.Model):
+    """One line of a recipe or synthesis: a chemical lot (or a name) and how much of it."""
+
+    order = models.PositiveSmallIntegerField(default=0)
+    chemical = models.ForeignKey(
+        Chemical, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=120, blank=True, help_text="when no chemical lot is set")
+    amount = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        label = self.chemical or self.name
+        amount = self.amount if self.amount is not None else ""
+        return f"{label} {amount} {getattr(self, 'unit', '')}".strip()
+
+
+class SynthesisPrecursor(Ingredient):
     class Role(models.TextChoices):
         LEAD = "lead", "Lead source"
         SULFUR = "sulfur", "Sulfur source"
@@ -74,19 +94,9 @@ class SynthesisPrecursor(models.Model):
         OTHER = "other", "Other"
 
     synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="precursors")
-    order = models.PositiveSmallIntegerField(default=0)
-    chemical = models.ForeignKey(
-        Chemical, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    name = models.CharField(max_length=120, blank=True, help_text="when no chemical lot is set")
-    amount = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=12, blank=True, help_text="g, mg, mL, uL, mmol")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.OTHER)
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["order", "id"]
-
-    def __str__(self) -> str:
-        label = self.chemical or self.name
-        return f"{label} {self.amount or ''} {self.unit}".strip()
+    class Meta(Ingredient.Meta):
+        pass

@@ -5,7 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from .base import Ambient, ProjectOwned
-from .chemistry import Chemical, Synthesis
+from .chemistry import Ingredient, Synthesis
 
 
 class LigandFamily(models.TextChoices):
@@ -63,7 +63,7 @@ class LigandExchangeRecipe(ProjectOwned):
         return self.runs.exists()
 
 
-class RecipeComponent(models.Model):
+class RecipeComponent(Ingredient):
     class Role(models.TextChoices):
         LIGAND = "ligand", "Ligand / precursor"
         ADDITIVE = "additive", "Additive"
@@ -74,22 +74,12 @@ class RecipeComponent(models.Model):
     recipe = models.ForeignKey(
         LigandExchangeRecipe, on_delete=models.CASCADE, related_name="components"
     )
-    order = models.PositiveSmallIntegerField(default=0)
-    chemical = models.ForeignKey(
-        Chemical, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    name = models.CharField(max_length=120, blank=True, help_text="when no chemical lot is set")
-    amount = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=12, blank=True, help_text="M, mg/mL, mg, uL, mol %")
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.LIGAND)
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["order", "id"]
-
-    def __str__(self) -> str:
-        label = self.chemical or self.name
-        return f"{label} {self.amount if self.amount is not None else ''} {self.unit}".strip()
+    class Meta(Ingredient.Meta):
+        pass
 
 
 class LigandExchangeRun(ProjectOwned, Ambient):
