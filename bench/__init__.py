@@ -1,0 +1,1 @@
+"""cqdlab benchmarks: `python -m bench` (see bench/README.md)."""
