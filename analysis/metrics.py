@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
@@ -66,8 +67,16 @@ class DeviceRow:
 def first_jv_per_device(devices: QuerySet[Device], direction: str) -> QuerySet:
     """Each device's first light J-V scan in ``direction``: its initial characterisation.
 
-    Later scans belong to aging studies. One query with a window function.
+    Later scans belong to aging studies. One query: DISTINCT ON where PostgreSQL offers it,
+    a window function elsewhere.
     """
+    rows = JVResult.objects.filter(device__in=devices, scan_direction=direction, is_dark=False)
+    if connection.vendor == "postgresql":
+        return (
+            rows.order_by("device_id", "measured_at", F("pce_percent").desc(nulls_last=True))
+            .distinct("device_id")
+            .values("device_id", "flags", "measured_at", *METRICS)
+        )
     return (
         JVResult.objects.filter(device__in=devices, scan_direction=direction, is_dark=False)
         .annotate(
