@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-faults lint fmt bench bench-load worker services clean
+.PHONY: run test test-fast test-faults lint fmt bench bench-load worker clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -51,6 +51,11 @@ fmt: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	scripts/with-services.sh $(BIN)/python -m bench
+
+# The load test: 20 concurrent clients post 1000 J-V files to gunicorn + a worker on
+# PostgreSQL and Redis; every file must be stored and analysed with no server error.
+bench-load: $(DEV_STAMP)
+	scripts/with-services.sh $(BIN)/python -m bench --only ingest --clients 20
 
 worker: $(STAMP)
 	$(BIN)/celery -A cqdlab worker -l info

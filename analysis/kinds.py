@@ -83,6 +83,11 @@ def _jv_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
         )
         results.append((s, result))
         figures = result.to_dict()
+        if "dark" in figures.get("flags", []):
+            # A dark curve has no PCE; its diode figures are what the lab wants from it.
+            figures["dark"] = compute.jv.analyse_dark_jv(
+                v, j, _temperature(measurement, parsed)
+            ).to_dict()
         theirs = s.metadata.get("instrument_figures")
         if theirs:
             figures["instrument"] = compute.jv.compare_with_instrument(figures, theirs)
@@ -166,6 +171,29 @@ def _eqe_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     return rows
 
 
+# An MPP log longer than this is also an aging series (normalised power, T80, T95).
+MPP_AGING_MIN_S = 3600.0
+
+
+def _mpp_aging(series: Series, row: RowSpec) -> None:
+    c = series.columns
+    if (row.figures.get("duration_s") or 0) < MPP_AGING_MIN_S:
+        return
+    power = c.get("power_mw_cm2")
+    if power is None and "voltage_v" in c and "current_density_ma_cm2" in c:
+        power = c["voltage_v"] * c["current_density_ma_cm2"]
+    if power is None:
+        return
+    hours = (c["time_s"] - c["time_s"][0]) / 3600.0
+    try:
+        aging = compute.aging.analyse_aging(hours, np.abs(power)).to_dict()
+    except ValueError:
+        return
+    aging.pop("normalised", None)
+    aging.pop("hours", None)
+    row.figures["aging"] = aging
+
+
 def _mpp_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
     rows = []
     for s in parsed.series:
@@ -181,6 +209,7 @@ def _mpp_rows(measurement, parsed: ParsedMeasurement) -> list[RowSpec]:
                 irradiance_mw_cm2=_irradiance(measurement, s, parsed),
             )
         )
+        _mpp_aging(s, rows[-1])
     return rows
 
 

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[2])
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 repetitions")
     parser.add_argument("--only", choices=SECTIONS, help="run one section")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent upload clients")
     args = parser.parse_args(argv)
     given_db = os.environ.get("DATABASE_URL", "")
     given_broker = os.environ.get("CELERY_BROKER_URL", "")
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             parse_analyse.report,
         ),
         "ingest": (
-            lambda: ingest.run(db, given_broker, quick=args.quick),
+            lambda: ingest.run(db, given_broker, quick=args.quick, clients=args.clients),
             ingest.report,
         ),
         "dashboards": (

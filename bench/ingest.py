@@ -76,7 +76,7 @@ def _worker_latencies(prefix: str) -> dict[str, float | None]:
     return {"queue_wait_median_ms": median(wait), "task_median_ms": median(work)}
 
 
-def _post_files(base: str, token: str, files: list) -> dict[str, Any]:
+def _post_files(base: str, token: str, files: list, clients: int = CLIENTS) -> dict[str, Any]:
     import requests
 
     local = threading.local()
@@ -103,7 +103,7 @@ def _post_files(base: str, token: str, files: list) -> dict[str, Any]:
         return code, end - start, end, body
 
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
+    with ThreadPoolExecutor(clients) as pool:
         answers = list(pool.map(post, files))
     codes = [a[0] for a in answers]
     last = max(a[2] for a in answers)
@@ -229,7 +229,13 @@ def _phase(
     return out
 
 
-def run(db: services.BenchDatabase, broker_url: str, quick: bool = False, n: int | None = None):
+def run(
+    db: services.BenchDatabase,
+    broker_url: str,
+    quick: bool = False,
+    n: int | None = None,
+    clients: int = CLIENTS,
+):
     """``db``: the bench database Django was pointed at; ``broker_url``: the given broker."""
     if not (db.is_postgres and services.is_redis(broker_url)):
         return {"skipped": "needs PostgreSQL and Redis"}
@@ -245,7 +251,7 @@ def run(db: services.BenchDatabase, broker_url: str, quick: bool = False, n: int
     zip_files = generate({"jv": n}, seed=22, prefix="Z")["jv"]
     tmp = Path(tempfile.mkdtemp(prefix="cqdlab-bench-"))
     processes: list[services.Process] = []
-    result: dict[str, Any] = {"files": n, "clients": CLIENTS, "broker": broker}
+    result: dict[str, Any] = {"files": n, "clients": clients, "broker": broker}
     try:
         db.recreate()
         result["migrate_s"] = services.migrate(db.url)
@@ -270,7 +276,12 @@ def run(db: services.BenchDatabase, broker_url: str, quick: bool = False, n: int
         timeout = 60.0 + n * 0.5  # bounded: 2 files/s would already be a failure
         groups = {"gunicorn": processes[0].popen.pid, "celery worker": processes[1].popen.pid}
         result["api"] = _phase(
-            "API, 8 clients", "U", n, lambda: _post_files(base, token, api_files), timeout, groups
+            f"API, {clients} clients",
+            "U",
+            n,
+            lambda: _post_files(base, token, api_files, clients),
+            timeout,
+            groups,
         )
         result["zip"] = _phase(
             "zip, 1 request", "Z", n, lambda: _post_zip(base, token, zip_files), timeout, groups
