@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+    q = "".join(ch for ch in request.GET.get("q", "") if ord(ch) >= 32).strip()[:100]
     hits = []
     if q:
         for model in (Device, Batch, Synthesis, Film, Measurement):

@@ -108,6 +108,8 @@ class TargetFinder:
         self.cache: dict[tuple[str, str], Model | None] = {}
 
     def find(self, code: str, target_type: str | None = None) -> Model | None:
+        if not code or any(ord(ch) < 32 for ch in code):
+            return None  # no code holds control characters (and PostgreSQL refuses NUL)
         models = {"device": Device, "film": Film, "synthesis": Synthesis}
         for name, model in models.items():
             if target_type and name != target_type:

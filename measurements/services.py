@@ -131,6 +131,12 @@ def _target_filter(target: Target) -> dict[str, Target]:
     raise ValidationError("A measurement needs a device, a film or a synthesis.")
 
 
+def clean_filename(name: str) -> str:
+    """The name as uploaded, minus what no file system or database should hold."""
+    cleaned = "".join(ch for ch in name if ord(ch) >= 32 and ord(ch) != 127).strip()
+    return cleaned[:255] or "upload"
+
+
 def _new_code() -> str:
     return f"M-{secrets.token_hex(4).upper()}"
 
@@ -162,7 +168,7 @@ def measurement_create(
     values = dict(
         kind=kind,
         format=fmt,
-        original_filename=filename[:255],
+        original_filename=clean_filename(filename),
         measured_at=options.measured_at or facts.get("measured_at") or timezone.now(),
         area_cm2=options.area_cm2 if options.area_cm2 is not None else facts.get("area_cm2"),
         irradiance_mw_cm2=(

@@ -14,6 +14,9 @@ from ..selectors import WRITE_ROLES, project_ids_for, role_in, scoped
 def resolve_code_or_id(queryset: QuerySet, value) -> Model:
     """Find an object by numeric id or by its human code, within ``queryset``."""
     text = str(value).strip()
+    if not text or len(text) > 200 or any(ord(ch) < 32 for ch in text):
+        # Control characters (NUL above all) can be no code, and PostgreSQL refuses them.
+        raise serializers.ValidationError("Not a valid id or code.")
     if text.isdigit():
         obj = queryset.filter(pk=int(text)).first()
         if obj is not None:
@@ -31,7 +34,7 @@ def resolve_code_or_id(queryset: QuerySet, value) -> Model:
 class CodeOrIdField(serializers.RelatedField):
     """A foreign key written as an id or a code, read as the id. Scoped to the user's projects."""
 
-    def __init__(self, model: type[Model], write_only_scope: bool = False, **kwargs):
+    def __init__(self, model: type[Model], **kwargs):
         self.model = model
         kwargs.setdefault("queryset", model.objects.all())
         super().__init__(**kwargs)

@@ -209,3 +209,17 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(owner, world, settings):
     response = owner.post("/api/v1/measurements/bulk/", {"file": archive}, format="multipart")
     assert response.status_code == 400
     assert "zip bomb" in response.json()["error"]
+
+
+def test_control_characters_in_codes_and_file_names_are_refused_or_removed(owner, world):
+    device = world["a"].devices[0]
+    bad_code = _post(owner, file=_file(JV_A), device="A-B1/TS1/P1\x00")
+    assert bad_code.status_code == 400 and "valid id or code" in json.dumps(bad_code.json())
+    archive = _zip({"x.txt": b"1"})
+    bulk = owner.post(
+        "/api/v1/measurements/bulk/", {"file": archive, "device": "\x00"}, format="multipart"
+    )
+    assert bulk.status_code == 400
+    assert owner.get("/api/v1/devices/A%00/").status_code == 404
+    body = _post(owner, file=_file(JV_A, "scan\x07\x00.txt"), device=device.code).json()
+    assert Measurement.objects.get(id=body["id"]).original_filename == "scan.txt"

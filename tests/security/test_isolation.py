@@ -122,3 +122,27 @@ def test_the_status_endpoint_hides_other_projects_measurements(client, world, la
     _, m = lab
     client.force_login(world["users"]["outsider"])
     assert client.get("/measurements/status/", {"ids": str(m.id)}).json() == {"measurements": []}
+
+
+def test_search_and_manifests_survive_control_characters(client, api, world, lab):
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world["users"]["owner"])
+    assert client.get("/search/", {"q": "A-B1\x00"}).status_code == 302  # exact: redirect
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("a.txt", b"1")
+        z.writestr("manifest.csv", "file,device\na.txt,A\x00B\n")
+    body = (
+        api("owner")
+        .post(
+            "/api/v1/measurements/bulk/",
+            {"file": SimpleUploadedFile("z.zip", buffer.getvalue())},
+            format="multipart",
+        )
+        .json()
+    )
+    assert body["files"][0]["status"] == "failed"
