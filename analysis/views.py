@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fabrication import services as fabrication_services
+from fabrication.api.base import is_id
 from fabrication.models import Batch, Device, Film, LigandExchangeRun, Synthesis
 from fabrication.selectors import WRITE_ROLES, projects_for, role_in, scoped
 from measurements.models import Measurement, Status
@@ -142,7 +143,7 @@ def batch_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     by = request.GET.get("by", "ligand_family")
     by = by if by in GROUPINGS else "ligand_family"
-    batch_ids = [int(b) for b in request.GET.getlist("batch") if b.isdigit()]
+    batch_ids = [int(b) for b in request.GET.getlist("batch") if is_id(b)]
     devices = scoped(Device.objects.all(), request.user)
     if batch_ids:
         devices = devices.filter(substrate__batch_id__in=batch_ids)

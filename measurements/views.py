@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from fabrication.api.base import is_id
 from fabrication.models import Device, Film, Synthesis
 from fabrication.selectors import WRITE_ROLES, project_ids_for, scoped
 
@@ -37,7 +38,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def status_json(request: HttpRequest) -> JsonResponse:
     """Live status of the listed measurements (the pages poll this; no Celery store needed)."""
-    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:500]
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if is_id(i.strip())][:500]
     rows = (
         measurements_for(request.user)
         .filter(id__in=ids)

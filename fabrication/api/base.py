@@ -11,13 +11,18 @@ from ..models import Project
 from ..selectors import WRITE_ROLES, project_ids_for, role_in, scoped
 
 
+def is_id(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '³', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def resolve_code_or_id(queryset: QuerySet, value) -> Model:
     """Find an object by numeric id or by its human code, within ``queryset``."""
     text = str(value).strip()
     if not text or len(text) > 200 or any(ord(ch) < 32 for ch in text):
         # Control characters (NUL above all) can be no code, and PostgreSQL refuses them.
         raise serializers.ValidationError("Not a valid id or code.")
-    if text.isdigit():
+    if is_id(text):
         obj = queryset.filter(pk=int(text)).first()
         if obj is not None:
             return obj

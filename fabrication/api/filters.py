@@ -1,6 +1,7 @@
 import django_filters as filters
 
 from ..models import Batch, Device, Film, LigandExchangeRecipe, LigandExchangeRun, Synthesis
+from .base import is_id
 
 
 class ProjectFilter(filters.FilterSet):
@@ -9,14 +10,14 @@ class ProjectFilter(filters.FilterSet):
     project = filters.CharFilter(method="filter_project")
 
     def filter_project(self, queryset, name, value):
-        if value.isdigit():
+        if is_id(value):
             return queryset.filter(project_id=int(value))
         return queryset.filter(project__code=value)
 
 
 def _code_or_id(field: str):
     def method(queryset, name, value):
-        if value.isdigit():
+        if is_id(value):
             return queryset.filter(**{f"{field}_id": int(value)})
         return queryset.filter(**{f"{field}__code": value})
 

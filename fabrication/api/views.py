@@ -15,7 +15,7 @@ from ..models import (
 )
 from ..selectors import project_ids_for
 from . import filters, serializers
-from .base import ProjectScopedViewSet
+from .base import ProjectScopedViewSet, is_id
 
 
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
@@ -31,7 +31,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         qs = self.get_queryset()
         from django.shortcuts import get_object_or_404
 
-        if value.isdigit():
+        if is_id(value):
             return get_object_or_404(qs, pk=int(value))
         return get_object_or_404(qs, code=value)
 

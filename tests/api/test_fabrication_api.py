@@ -119,3 +119,11 @@ def test_the_schema_and_docs_are_served(world, client):
     schema = client.get("/api/schema/")
     assert schema.status_code == 200 and b"openapi: 3" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_unusual_ids_and_time_offsets_are_answered_not_crashed_on(api, world):
+    client = api("owner")
+    assert client.get("/api/v1/devices/³/").status_code == 404
+    assert client.get("/api/v1/devices/", {"batch": "³"}).status_code == 200
+    odd = client.get("/api/v1/measurements/", {"measured_before": "0751-08-02T01:39:06+17:34"})
+    assert odd.status_code == 200

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.compute import ANALYSIS_VERSION
+from fabrication.api.base import is_id
 from measurements import services
 from measurements.models import Kind, Measurement
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         qs = Measurement.objects.exclude(kind=Kind.ATTACHMENT)
         if o["measurement"]:
             value = o["measurement"]
-            qs = qs.filter(id=int(value)) if value.isdigit() else qs.filter(code=value)
+            qs = qs.filter(id=int(value)) if is_id(value) else qs.filter(code=value)
         if o["batch"]:
             qs = qs.filter(device__substrate__batch__code=o["batch"])
         if o["kind"]:
