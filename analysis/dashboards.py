@@ -28,21 +28,24 @@ def _device_url_template() -> str:
     return reverse("device", args=[987654321]).replace("987654321", "{}")
 
 
-def figure_groups(groups: dict[str, list[DeviceRow]], metric: str) -> list[dict]:
+def figure_groups(
+    groups: dict[str, list[DeviceRow]], metric: str, links: bool = True
+) -> list[dict]:
+    """Builder input per group; ``links=False`` leaves out codes, urls and reasons."""
     url = _device_url_template()
     out = []
     for name, rows in groups.items():
         measured = [r for r in rows if r.measured]
-        out.append(
-            {
-                "name": name,
-                "values": [r.values.get(metric) for r in measured],
-                "codes": [r.code for r in measured],
-                "urls": [url.format(r.device_id) for r in measured],
-                "excluded": [r.excluded for r in measured],
-                "reasons": [r.reason for r in measured],
-            }
-        )
+        group = {
+            "name": name,
+            "values": [r.values.get(metric) for r in measured],
+            "excluded": [r.excluded for r in measured],
+        }
+        if links:
+            group["codes"] = [r.code for r in measured]
+            group["urls"] = [url.format(r.device_id) for r in measured]
+            group["reasons"] = [r.reason for r in measured]
+        out.append(group)
     return out
 
 
@@ -105,8 +108,20 @@ def significance(
     return tests
 
 
+# Past this many devices only the PCE figure carries device codes and links (hover, click):
+# four copies of them made a 10,000-device comparison weigh over 2 MB.
+LINKED_FIGURES_MAX_DEVICES = 2000
+
+
 def distribution_figures(groups: dict[str, list[DeviceRow]]) -> dict[str, dict]:
-    return {m: figures.metric_distribution(figure_groups(groups, m), m) for m in METRICS}
+    n = sum(len(rows) for rows in groups.values())
+    return {
+        m: figures.metric_distribution(
+            figure_groups(groups, m, links=m == "pce_percent" or n <= LINKED_FIGURES_MAX_DEVICES),
+            m,
+        )
+        for m in METRICS
+    }
 
 
 DEVICE_COLUMNS = [

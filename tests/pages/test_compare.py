@@ -52,3 +52,30 @@ def test_the_comparison_shows_only_the_chosen_groups(client, world, two_recipes)
     assert csv["Content-Type"].startswith("text/csv")
     xlsx = client.get("/compare/", {"by": "recipe", "export": "xlsx"})
     assert xlsx.content[:2] == b"PK"
+
+
+def test_large_comparisons_carry_device_links_only_on_the_pce_figure(db):
+    import json
+
+    from analysis import dashboards
+    from analysis.metrics import DeviceRow
+
+    def rows(n, offset):
+        return [
+            DeviceRow(
+                device_id=offset + i,
+                code=f"D{offset + i}",
+                status="ok",
+                status_reason="",
+                values={"pce_percent": 10.0, "voc_v": 0.6, "jsc_ma_cm2": 25.0, "ff": 0.6},
+                info={"substrate_code": "S"},
+                measured=True,
+            )
+            for i in range(n)
+        ]
+
+    small = dashboards.distribution_figures({"a": rows(10, 0), "b": rows(10, 100)})
+    assert all("/devices/" in json.dumps(f) for f in small.values())
+    big = dashboards.distribution_figures({"a": rows(1500, 0), "b": rows(1500, 5000)})
+    assert "/devices/" in json.dumps(big["pce_percent"])
+    assert "/devices/" not in json.dumps(big["voc_v"])
