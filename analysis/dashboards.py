@@ -194,6 +194,19 @@ def stats_table(stats: list[dict]) -> list[list[Any]]:
     ]
 
 
+# Device traces drawn per panel (shared among its variants, at least 5 each); the mean, the
+# band, T80 and the table use every device.
+AGING_TRACES_PER_PANEL = 200
+
+
+def _sample(items: list, limit: int) -> list:
+    """At most ``limit`` items, evenly spaced, so a 1000-device study stays light to draw."""
+    if len(items) <= limit:
+        return items
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
 def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[dict, list[dict]]:
     """One storage condition: per-device normalised curves, per-variant mean ± std, T80s."""
     by_device: dict[int, list[dict]] = defaultdict(list)
@@ -224,6 +237,7 @@ def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[d
             }
         )
     panel_variants = []
+    per_variant = max(5, AGING_TRACES_PER_PANEL // max(1, len(variants)))
     for name, v in sorted(variants.items()):
         agg = compute.aging.aggregate_series(v["series"])
         mean_result = compute.aging.analyse_aging(agg["hours"], agg["mean"]).to_dict()
@@ -233,7 +247,7 @@ def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[d
                 "hours": agg["hours"],
                 "mean": [100.0 * x if x is not None else None for x in agg["mean"]],
                 "std": [100.0 * x if x is not None else None for x in agg["std"]],
-                "devices": v["devices"],
+                "devices": _sample(v["devices"], per_variant),
                 "t80_h": mean_result.get("t80_h"),
             }
         )

@@ -205,6 +205,7 @@ def aging(request: HttpRequest) -> HttpResponse:
             "table": table,
             "metric": metric,
             "metrics": dashboards.METRIC_LABELS,
+            "traces_per_panel": dashboards.AGING_TRACES_PER_PANEL,
         },
     )
 

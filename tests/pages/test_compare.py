@@ -79,3 +79,12 @@ def test_large_comparisons_carry_device_links_only_on_the_pce_figure(db):
     big = dashboards.distribution_figures({"a": rows(1500, 0), "b": rows(1500, 5000)})
     assert "/devices/" in json.dumps(big["pce_percent"])
     assert "/devices/" not in json.dumps(big["voc_v"])
+
+
+def test_aging_panels_draw_a_sample_of_device_traces_but_count_every_device():
+    from analysis import dashboards
+
+    devices = list(range(250))
+    sample = dashboards._sample(devices, 100)
+    assert len(sample) == 100 and sample[0] == 0 and len(set(sample)) == 100
+    assert dashboards._sample(devices[:7], 100) == devices[:7]
