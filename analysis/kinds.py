@@ -12,6 +12,7 @@ from django.conf import settings
 from measurements.parsers import ParsedMeasurement, Series
 
 from . import compute
+from .figures._downsample import minmax_indices
 
 MAX_CURVE_POINTS = 1000
 
@@ -30,12 +31,15 @@ class RowSpec:
 
 
 def downsample(columns: dict[str, np.ndarray], max_points: int = MAX_CURVE_POINTS) -> dict:
-    """Plot data for the pages: every point of short curves, an even stride of long ones."""
-    n = len(next(iter(columns.values()))) if columns else 0
-    step = max(1, int(np.ceil(n / max_points)))
+    """Plot data for the pages: every point of short curves; of long ones (a 32,768-channel
+    TRPL histogram), each bucket's extremes of the measured quantity, so peaks survive."""
+    if not columns:
+        return {}
+    measured = list(columns.values())[-1] if len(columns) > 1 else next(iter(columns.values()))
+    keep = minmax_indices(np.asarray(measured, dtype=float), max_points)
     return {
-        key: [None if not np.isfinite(v) else round(float(v), 6) for v in values[::step]]
-        for key, values in columns.items()
+        key: [None if not np.isfinite(v) else round(float(v), 6) for v in np.asarray(a)[keep]]
+        for key, a in columns.items()
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from measurements.models import Measurement
+from measurements.models import Measurement, Status
 
 from .models import RESULT_MODELS
 
@@ -18,24 +18,38 @@ def _row_figures(row) -> dict:
     return figures
 
 
-def results_for(measurements: Iterable[Measurement]) -> dict[int, dict | None]:
-    """The API's ``results`` for each measurement: one query per kind present, not per row."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    out: dict[int, dict | None] = {}
+def result_rows_by_kind(measurements: Iterable[Measurement]) -> dict[str, list]:
+    """Result rows of the succeeded measurements, per kind, oldest first (measurement loaded
+    with each row): one query per kind present, not per measurement."""
+    ids: dict[str, list[int]] = defaultdict(list)
     for m in measurements:
-        out[m.pk] = None
-        if m.kind in RESULT_MODELS and m.status == "succeeded":
-            by_kind[m.kind].append(m.pk)
-    for kind, ids in by_kind.items():
-        rows_by_measurement: dict[int, list] = defaultdict(list)
-        for row in (
+        if m.kind in RESULT_MODELS and m.status == Status.SUCCEEDED:
+            ids[m.kind].append(m.pk)
+    return {
+        kind: list(
             RESULT_MODELS[kind]
-            .objects.filter(measurement_id__in=ids)
-            .order_by("measurement_id", "index")
-        ):
-            rows_by_measurement[row.measurement_id].append(row)
-        for mid, rows in rows_by_measurement.items():
-            out[mid] = summarise_rows(kind, rows)
+            .objects.filter(measurement_id__in=kind_ids)
+            .select_related("measurement")
+            .order_by("measurement__measured_at", "measurement_id", "index")
+        )
+        for kind, kind_ids in ids.items()
+    }
+
+
+def results_for(
+    measurements: Iterable[Measurement], rows_by_kind: dict[str, list] | None = None
+) -> dict[int, dict | None]:
+    """The API's ``results`` for each measurement (None until it has any)."""
+    measurements = list(measurements)
+    if rows_by_kind is None:
+        rows_by_kind = result_rows_by_kind(measurements)
+    out: dict[int, dict | None] = {m.pk: None for m in measurements}
+    for kind, rows in rows_by_kind.items():
+        per_measurement: dict[int, list] = defaultdict(list)
+        for row in rows:
+            per_measurement[row.measurement_id].append(row)
+        for measurement_id, measurement_rows in per_measurement.items():
+            out[measurement_id] = summarise_rows(kind, measurement_rows)
     return out
 
 

@@ -21,14 +21,16 @@ from measurements.models import Measurement, Status
 from . import dashboards, figures
 from .exports import table_response
 from .metrics import GROUPINGS, aging_rows, device_rows, group_rows
-from .models import RESULT_MODELS, StabilityStudy
-from .selectors import summarise_rows
+from .models import StabilityStudy
+from .selectors import result_rows_by_kind, results_for
 
 
-def scoped_or_404(model, user, pk: int):
-    obj = scoped(model.objects.all(), user).filter(pk=pk).first()
+def scoped_or_404(model_or_queryset, user, pk: int):
+    """The object if it is in one of the user's projects, else 404 (never 403: no hint)."""
+    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
+    obj = scoped(queryset.all(), user).filter(pk=pk).first()
     if obj is None:
-        raise Http404(f"No {model._meta.verbose_name} {pk} in your projects.")
+        raise Http404(f"No {queryset.model._meta.verbose_name} {pk} in your projects.")
     return obj
 
 
@@ -210,22 +212,6 @@ def aging(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _results_by_kind(measurements: list[Measurement]) -> dict[str, list]:
-    by_kind: dict[str, list] = {}
-    ids = {}
-    for m in measurements:
-        if m.kind in RESULT_MODELS and m.status == Status.SUCCEEDED:
-            ids.setdefault(m.kind, []).append(m.id)
-    for kind, kind_ids in ids.items():
-        by_kind[kind] = list(
-            RESULT_MODELS[kind]
-            .objects.filter(measurement_id__in=kind_ids)
-            .select_related("measurement")
-            .order_by("measurement__measured_at", "index")
-        )
-    return by_kind
-
-
 def _jv_curve(r) -> dict:
     return {
         "label": f"{r.measurement.measured_at:%Y-%m-%d %H:%M} {r.label}",
@@ -343,34 +329,29 @@ def _lineage(device: Device) -> dict:
 
 @login_required
 def device_page(request: HttpRequest, pk: int) -> HttpResponse:
-    device = scoped_or_404(Device, request.user, pk)
-    device = Device.objects.select_related(
-        "status_set_by",
-        "substrate__batch",
-        "substrate__variant__ink__recipe",
-        "substrate__variant__ink__synthesis",
-        "substrate__variant__stack",
-    ).get(pk=device.pk)
+    device = scoped_or_404(
+        Device.objects.select_related(
+            "status_set_by",
+            "substrate__batch",
+            "substrate__variant__ink__recipe",
+            "substrate__variant__ink__synthesis",
+            "substrate__variant__stack",
+        ),
+        request.user,
+        pk,
+    )
     measurements = list(
         Measurement.objects.filter(device=device)
         .select_related("raw_file", "created_by")
         .order_by("-measured_at")
     )
-    results = _results_by_kind(measurements)
-    table = []
-    for kind, rows in results.items():
-        by_m: dict[int, list] = {}
-        for r in rows:
-            by_m.setdefault(r.measurement_id, []).append(r)
-        for mrows in by_m.values():
-            table.append(
-                {
-                    "kind": kind,
-                    "measurement": mrows[0].measurement,
-                    "figures": summarise_rows(kind, mrows),
-                }
-            )
-    table.sort(key=lambda t: t["measurement"].measured_at or t["measurement"].created_at)
+    results = result_rows_by_kind(measurements)
+    summaries = results_for(measurements, results)
+    table = [
+        {"kind": m.kind, "measurement": m, "figures": summaries[m.id]}
+        for m in sorted(measurements, key=lambda m: m.measured_at or m.created_at)
+        if summaries[m.id] is not None
+    ]
     return render(
         request,
         "analysis/device.html",
@@ -412,7 +393,7 @@ def synthesis_page(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("film", "raw_file")
         .order_by("-measured_at")
     )
-    results = _results_by_kind(measurements)
+    results = result_rows_by_kind(measurements)
     absorbance = [
         {
             "label": f"{r.measurement.target.code}: {r.measurement.original_filename}",

@@ -84,9 +84,7 @@ class ScopedInline(admin.TabularInline):
     extra = 0
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        model = db_field.related_model
-        if any(f.name == "project" for f in model._meta.fields):
-            kwargs["queryset"] = scoped(model.objects.all(), request.user)
+        kwargs["queryset"] = _scoped_choices(db_field.related_model, request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

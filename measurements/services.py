@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from analysis.compute import json_safe
 from fabrication.models import Device, Film, Synthesis
 
 from . import parsers
@@ -71,28 +72,25 @@ def _read_header_facts(parsed: parsers.ParsedMeasurement) -> dict[str, Any]:
     return facts
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "item"):  # numpy scalar
-        return _json_safe(value.item())
-    return str(value)
+@dataclass
+class Inspection:
+    """What reading an upload once tells: its kind and format, the header facts that fill the
+    measurement's fields, and the JSON kept as its metadata."""
+
+    kind: str
+    format: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> tuple[str, str, dict]:
-    """Parse the file once to refuse what cannot be read. Returns (kind, format, metadata)."""
+def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> Inspection:
+    """Parse the file once to refuse what cannot be read."""
     if len(data) > max_upload_bytes():
         raise UploadError(f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.")
     if not data:
         raise UploadError("The file is empty.")
     if options.kind == Kind.ATTACHMENT:
-        return Kind.ATTACHMENT, "", {}
+        return Inspection(Kind.ATTACHMENT)
     if options.kind and options.kind not in Kind.values:
         raise UploadError(f"Unknown kind '{options.kind}'.", field="kind")
     try:
@@ -101,24 +99,24 @@ def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> tuple[
         raise UploadError(str(exc), line=exc.line) from exc
     if options.kind and parsed.kind != options.kind:
         raise UploadError(f"The file reads as {parsed.kind}, not {options.kind}.", field="kind")
-    facts = _read_header_facts(parsed)
-    facts["header"] = _json_safe(parsed.header)
-    facts["parsed_metadata"] = _json_safe(parsed.metadata)
-    facts["series"] = len(parsed.series)
+    metadata = {
+        "header": json_safe(parsed.header),
+        "parsed_metadata": json_safe(parsed.metadata),
+        "series": len(parsed.series),
+    }
     if parsed.warnings:
-        facts["warnings"] = list(parsed.warnings)
-    return parsed.kind, parsed.format, facts
+        metadata["warnings"] = list(parsed.warnings)
+    return Inspection(parsed.kind, parsed.format, _read_header_facts(parsed), metadata)
 
 
-def _store_blob(data: bytes) -> tuple[str, str]:
+def _store_blob(data: bytes, sha: str) -> str:
     """Write the bytes at their content address (outside any transaction: it is slow I/O)."""
-    sha = hashlib.sha256(data).hexdigest()
     name = f"raw/{sha[:2]}/{sha}"
     if not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:  # another upload of the same bytes won the race; keep one copy
             default_storage.delete(saved)
-    return sha, name
+    return name
 
 
 def _target_filter(target: Target) -> dict[str, Target]:
@@ -150,24 +148,23 @@ def measurement_create(
     cannot be read raises UploadError and nothing is stored.
     """
     options = options or UploadOptions()
-    kind, fmt, facts = inspect_upload(data, filename, options)
+    inspection = inspect_upload(data, filename, options)
+    kind, facts = inspection.kind, inspection.facts
     if kind in DEVICE_KINDS and not isinstance(target, Device):
         raise UploadError(
             f"A {Kind(kind).label} measurement belongs to a device, not to "
             f"{type(target).__name__.lower()} {target.code}.",
             field="target",
         )
-    sha, name = _store_blob(data)
     target_kw = _target_filter(target)
+    sha = hashlib.sha256(data).hexdigest()
     existing = Measurement.objects.filter(raw_file__sha256=sha, **target_kw).first()
     if existing:
         return existing, False
-    header = {
-        k: facts.pop(k) for k in ("header", "parsed_metadata", "series", "warnings") if k in facts
-    }
+    name = _store_blob(data, sha)
     values = dict(
         kind=kind,
-        format=fmt,
+        format=inspection.format,
         original_filename=clean_filename(filename),
         measured_at=options.measured_at or facts.get("measured_at") or timezone.now(),
         area_cm2=options.area_cm2 if options.area_cm2 is not None else facts.get("area_cm2"),
@@ -185,7 +182,7 @@ def measurement_create(
         atmosphere=options.atmosphere,
         scan_rate_mv_s=facts.get("scan_rate_mv_s"),
         notes=options.notes,
-        metadata={**header, **_json_safe(options.extra_metadata)},
+        metadata={**inspection.metadata, **json_safe(options.extra_metadata)},
     )
     if kind == Kind.JV and values["area_cm2"] is None and isinstance(target, Device):
         values["area_cm2"] = target.active_area_cm2
@@ -207,7 +204,7 @@ def measurement_create(
                 **values,
             )
             if not is_attachment:
-                enqueue_on_commit(measurement.id)
+                enqueue_on_commit(measurement.id, kind)
     except IntegrityError:
         existing = Measurement.objects.filter(raw_file__sha256=sha, **target_kw).first()
         if existing:
@@ -216,23 +213,21 @@ def measurement_create(
     return measurement, True
 
 
-def enqueue_on_commit(measurement_id: int) -> None:
+def enqueue_on_commit(measurement_id: int, kind: str) -> None:
     """Send the analysis task once the row is committed, so the worker always finds it."""
+    transaction.on_commit(lambda: _send(measurement_id, kind))
+
+
+def queue_for(kind: str) -> str | None:
+    """The queue of a kind (ANALYSIS_QUEUES), or None for the default one."""
+    return settings.ANALYSIS_QUEUES.get(kind)
+
+
+def _send(measurement_id: int, kind: str) -> None:
     from .tasks import analyse_measurement
 
-    transaction.on_commit(lambda: _send(analyse_measurement, measurement_id))
-
-
-def _queue_for(measurement_id: int) -> str | None:
-    if not settings.ANALYSIS_QUEUES:
-        return None
-    kind = Measurement.objects.filter(id=measurement_id).values_list("kind", flat=True).first()
-    return settings.ANALYSIS_QUEUES.get(kind or "")
-
-
-def _send(task, measurement_id: int) -> None:
     try:
-        task.apply_async((measurement_id,), queue=_queue_for(measurement_id))
+        analyse_measurement.apply_async((measurement_id,), queue=queue_for(kind))
     except Exception:  # noqa: BLE001 - broker down: the row stays queued for the sweeper
         import logging
 
@@ -252,7 +247,7 @@ def measurement_requeue(measurement: Measurement) -> bool:
         .update(status=Status.QUEUED, error="", queued_at=timezone.now(), finished_at=None)
     )
     if updated:
-        enqueue_on_commit(measurement.id)
+        enqueue_on_commit(measurement.id, measurement.kind)
     return bool(updated)
 
 
@@ -261,18 +256,16 @@ def sweep_stale(
 ) -> dict[str, int]:
     """Recover what the queue lost: uploads made while the broker was down, and analyses whose
     worker died or overran its time limit. Safe to run any time: the task's claim is atomic."""
-    from .tasks import analyse_measurement
-
     now = timezone.now()
     resent = failed = 0
     waiting = list(
         Measurement.objects.filter(
             status=Status.QUEUED, queued_at__lt=now - queued_for
-        ).values_list("id", flat=True)[:1000]
+        ).values_list("id", "kind")[:1000]
     )
-    for measurement_id in waiting:
-        Measurement.objects.filter(id=measurement_id).update(queued_at=now)
-        _send(analyse_measurement, measurement_id)
+    Measurement.objects.filter(id__in=[i for i, _ in waiting]).update(queued_at=now)
+    for measurement_id, kind in waiting:
+        _send(measurement_id, kind)
         resent += 1
     limit = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     for m in Measurement.objects.filter(status=Status.RUNNING, started_at__lt=now - limit):
@@ -286,6 +279,6 @@ def sweep_stale(
         elif Measurement.objects.filter(id=m.id, status=Status.RUNNING).update(
             status=Status.QUEUED, queued_at=now
         ):
-            _send(analyse_measurement, m.id)
+            _send(m.id, m.kind)
             resent += 1
     return {"resent": resent, "failed": failed}

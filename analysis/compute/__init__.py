@@ -5,6 +5,7 @@ times as named) and store ``result.to_dict()`` (JSON-safe, NaN -> None) with
 ``ANALYSIS_VERSION``.
 """
 
+from ._common import json_safe
 from ._version import ANALYSIS_VERSION
 from .absorbance import (
     AbsorbanceResult,
@@ -42,6 +43,7 @@ from .tpv import TPVResult, analyse_tpv
 from .trpl import TRPLResult, analyse_trpl
 
 __all__ = [
+    "json_safe",
     "ANALYSIS_VERSION",
     "HC_EV_NM",
     "AbsorbanceResult",

@@ -28,7 +28,8 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         return [json_safe(v) for v in value]
-    return value
+    # Anything else (a date in a header, say) is stored as its text, never lost or rejected.
+    return str(value)
 
 
 class ResultMixin:

@@ -121,9 +121,8 @@ class MeasurementViewSet(ProjectScopedViewSet):
     @extend_schema(request=None, responses={202: MeasurementSerializer})
     @action(detail=True, methods=["post"])
     def reanalyse(self, request, pk=None):
+        # get_object() checks IsProjectWriter: a viewer gets 403 here, an outsider 404.
         measurement = self.get_object()
-        if role_in(request.user, measurement.project_id) not in WRITE_ROLES:
-            return Response({"error": "Read-only role."}, status=status.HTTP_403_FORBIDDEN)
         services.measurement_requeue(measurement)
         measurement.refresh_from_db()
         return Response(

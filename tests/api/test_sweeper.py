@@ -49,6 +49,6 @@ def test_a_measurement_stuck_running_is_retried_then_failed_with_a_reason(world)
 
 def test_kinds_can_be_routed_to_their_own_queue(world, settings):
     m = _queued_without_message(world)
-    assert services._queue_for(m.id) is None
+    assert services.queue_for(m.kind) is None
     settings.ANALYSIS_QUEUES = {"jv": "fast", "trpl": "fits"}
-    assert services._queue_for(m.id) == "fast"
+    assert services.queue_for(m.kind) == "fast"

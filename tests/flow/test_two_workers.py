@@ -1,5 +1,7 @@
 """Analysis spreads across workers: two worker processes consume one queue."""
 
+import hashlib
+
 import pytest
 from django.utils import timezone
 
@@ -15,7 +17,8 @@ def _queued(world, i, device) -> int:
     """A stored, queued measurement whose message is sent by the test to its own queue."""
     text = (DATA_DIR / "jv_example_a.txt").read_text()
     data = text.replace("Area (cm2): 0.05", f"Area (cm2): {0.05 + 0.001 * i:.3f}").encode()
-    sha, name = services._store_blob(data)
+    sha = hashlib.sha256(data).hexdigest()
+    name = services._store_blob(data, sha)
     raw = RawFile.objects.create(sha256=sha, size_bytes=len(data), file=name)
     return Measurement.objects.create(
         project=device.project,
