@@ -85,21 +85,21 @@ def _store(measurement: Measurement, rows: list[RowSpec]) -> None:
             )
         )
     with transaction.atomic():
-        locked = (
-            Measurement.objects.select_for_update()
-            .filter(id=measurement.id, status=Status.RUNNING)
-            .first()
-        )
-        if locked is None:  # someone re-queued or failed it meanwhile; their run will store
-            return
-        model.objects.filter(measurement=measurement).delete()
-        model.objects.bulk_create(objects)
-        Measurement.objects.filter(id=measurement.id).update(
+        # The conditional UPDATE both checks and locks the row: if someone re-queued or failed
+        # it meanwhile, nothing is written and their run will store.
+        won = Measurement.objects.filter(id=measurement.id, status=Status.RUNNING).update(
             status=Status.SUCCEEDED,
             error="",
             finished_at=timezone.now(),
             analysis_version=compute.ANALYSIS_VERSION,
         )
+        if not won:
+            return
+        if measurement.analysis_version:
+            # Stored before (re-analysis). A first analysis has nothing to replace: results and
+            # analysis_version are only ever written together, in this block.
+            model.objects.filter(measurement=measurement).delete()
+        model.objects.bulk_create(objects)
         _propagate(measurement, rows)
 
 

@@ -19,10 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 from .common import ROOT
 
 BIN = Path(sys.executable).parent
-BENCH_DB = "cqdlab_bench"
+# BENCH_DB_NAME lets two people (or a bench and a helper) bench one server at once.
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "cqdlab_bench")
 # Not the suite's Redis database 15: a concurrent `make test` purges it and its flow-test
 # worker would take our tasks (and find no such rows in its own database).
-BENCH_BROKER_DB = 13
+BENCH_BROKER_DB = int(os.environ.get("BENCH_BROKER_DB", "13"))
 
 
 def is_postgres(url: str) -> bool:

@@ -205,6 +205,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 # --- Analysis ---------------------------------------------------------------------------------
 # Scaling out: send some kinds to their own queue, e.g. "trpl:fits,absorbance:fits", and run
 # `celery -A cqdlab worker -Q fits` on another host. Unlisted kinds use the default queue.
+# Bulk imports send their analyses as tasks of this many measurements (measurements/services.py).
+ANALYSIS_CHUNK = env_int("ANALYSIS_CHUNK", 10)
 ANALYSIS_QUEUES = dict(
     item.split(":", 1) for item in env_list("ANALYSIS_QUEUES", []) if ":" in item
 )

@@ -192,18 +192,19 @@ def import_files(
 ) -> list[ReportLine]:
     finder = TargetFinder(user)
     report = []
-    for name, reader, problem in files:
-        base = posixpath.basename(name)
-        if base in MANIFEST_NAMES or base.startswith(".") or "__MACOSX" in name:
-            continue
-        line = ReportLine(file=name)
-        if reader is None:
-            line.status, line.message = "failed", problem
-        else:
-            _import_one(user, name, reader, manifest, default_target, finder, line)
-        report.append(line)
-        if progress:
-            progress(line)
+    with services.batched_analysis():
+        for name, reader, problem in files:
+            base = posixpath.basename(name)
+            if base in MANIFEST_NAMES or base.startswith(".") or "__MACOSX" in name:
+                continue
+            line = ReportLine(file=name)
+            if reader is None:
+                line.status, line.message = "failed", problem
+            else:
+                _import_one(user, name, reader, manifest, default_target, finder, line)
+            report.append(line)
+            if progress:
+                progress(line)
     return report
 
 

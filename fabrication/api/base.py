@@ -49,7 +49,8 @@ class CodeOrIdField(serializers.RelatedField):
         user = getattr(request, "user", None)
         if self.model is Project:
             return Project.objects.filter(id__in=project_ids_for(user, WRITE_ROLES))
-        return scoped(self.model.objects.all(), user)
+        # The project rides along: uploads name it in their answer without another query.
+        return scoped(self.model.objects.select_related("project"), user)
 
     def to_internal_value(self, data):
         if isinstance(data, Model):

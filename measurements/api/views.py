@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from cqdlab.celery import app as celery_app
 from fabrication.api.base import ProjectScopedViewSet
 from fabrication.selectors import WRITE_ROLES, role_in
 
@@ -84,7 +85,9 @@ class MeasurementViewSet(ProjectScopedViewSet):
             )
         except services.UploadError as exc:
             return upload_error_response(exc)
-        measurement.refresh_from_db()
+        if celery_app.conf.task_always_eager:
+            # Analysed in-process already (no broker): answer with its status and figures.
+            measurement.refresh_from_db()
         body = MeasurementSerializer(measurement, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -70,3 +70,31 @@ def test_a_task_delivered_twice_analyses_once(world, api, worker):
     measurement = Measurement.objects.get(id=body["id"])
     assert measurement.status == "succeeded" and measurement.attempts == 1
     assert JVResult.objects.filter(measurement=measurement).count() == 1
+
+
+def test_a_zip_is_analysed_in_chunks_by_the_worker(world, api, worker, settings):
+    """Bulk imports send one task per ANALYSIS_CHUNK measurements; every file is analysed."""
+    import io
+    import zipfile
+
+    settings.ANALYSIS_CHUNK = 3
+    devices = world["a"].devices
+    jv = (DATA / "synthetic" / "jv_example_a.txt").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i, device in enumerate(devices[:4]):
+            for scan in range(2):  # distinct bytes per file: a trailing comment line
+                archive.writestr(f"{device.code}/scan{scan}.txt", jv + f"\n# {i}-{scan}\n".encode())
+    response = api("owner").post(
+        "/api/v1/measurements/bulk/",
+        {"file": SimpleUploadedFile("batch.zip", buffer.getvalue())},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["counts"] == {"created": 8, "duplicate": 0, "failed": 0}, body
+    ids = [line["measurement_id"] for line in body["files"]]
+    statuses = wait_for_status(ids)
+    assert set(statuses.values()) == {"succeeded"}, statuses
+    assert JVResult.objects.filter(measurement_id__in=ids).count() == 8
+    assert set(Measurement.objects.filter(id__in=ids).values_list("attempts", flat=True)) == {1}

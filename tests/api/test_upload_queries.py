@@ -1,0 +1,90 @@
+"""An upload and its analysis run a fixed, small number of SQL queries (ingestion speed)."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from analysis.pipeline import run_analysis
+from fabrication.tokens import token_create
+from measurements.models import Measurement
+
+JV_A = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "jv_example_a.txt"
+
+
+def _token_client(user) -> APIClient:
+    _, key = token_create(user, "instrument PC")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_an_api_upload_and_its_analysis_run_a_fixed_number_of_queries(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cqdlab.celery import app
+
+    # As in production: the task goes to the broker (never, here: the test's transaction is
+    # not committed), so the upload answers "queued" without reading its results back.
+    app.conf.task_always_eager = False
+    client = _token_client(world["users"]["owner"])
+    device = world["a"].devices[0]
+    client.get("/api/v1/projects/")  # warm: the token's last_used_at is written once
+    with CaptureQueriesContext(connection) as upload:
+        response = client.post(
+            "/api/v1/measurements/",
+            {"file": SimpleUploadedFile("a.txt", JV_A.read_bytes()), "device": device.code},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "queued"
+    # token + user; the user's roles; the device and its project; is this content known;
+    # the raw file, the measurement and its history row.
+    assert _statements(upload) == 7, _sql(upload)
+    measurement = Measurement.objects.get(id=response.json()["id"])
+    with CaptureQueriesContext(connection) as task:
+        assert run_analysis(measurement.id) == "succeeded"
+    # claim; read the row with its target; mark succeeded; insert the results.
+    assert _statements(task) == 4, _sql(task)
+
+
+def _statements(ctx) -> int:
+    """SQL statements, leaving out the savepoints of the test's own transaction."""
+    return sum(
+        not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for q in ctx.captured_queries
+    )
+
+
+def _sql(ctx) -> str:
+    return "\n".join(q["sql"][:120] for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: on_commit sends as in production
+def test_a_bulk_import_sends_its_analyses_in_chunks(world, settings, monkeypatch):
+    """Seven files with ANALYSIS_CHUNK=3: tasks of 3, 3 and 1 measurements, each id once."""
+    import io
+    import zipfile
+
+    from measurements import bulk, tasks
+
+    sent: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks.analyse_measurements, "apply_async", lambda args, queue=None: sent.append(args[0])
+    )
+    monkeypatch.setattr(
+        tasks.analyse_measurement, "apply_async", lambda args, queue=None: sent.append([args[0]])
+    )
+    settings.ANALYSIS_CHUNK = 3
+    jv = JV_A.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(7):
+            device = world["a"].devices[i % len(world["a"].devices)]
+            archive.writestr(f"{device.code}/scan{i}.txt", jv + f"\n# {i}\n".encode())
+    report = bulk.import_zip(user=world["users"]["owner"], data=buffer.getvalue())
+    created = sorted(line.measurement_id for line in report if line.status == "created")
+    assert len(created) == 7
+    assert [len(chunk) for chunk in sent] == [3, 3, 1]
+    assert sorted(i for chunk in sent for i in chunk) == created
