@@ -21,10 +21,11 @@ def split_bounds(v: np.ndarray, lo: int, hi: int, min_points: int) -> list[tuple
     n = seg.size
     if n < 2 * min_points:
         return [(lo, hi)]
-    span = float(seg.max() - seg.min())
+    kmax, kmin = int(seg.argmax()), int(seg.argmin())
+    span = float(seg[kmax] - seg[kmin])
     if span <= 0:
         return [(lo, hi)]
-    for k in (int(np.argmax(seg)), int(np.argmin(seg))):
+    for k in (kmax, kmin):
         # A turn must be interior and both legs must cover a real part of the range:
         # a noisy first point is not a turn.
         if min_points - 1 <= k <= n - min_points:
@@ -52,10 +53,10 @@ def sort_average(
     v: np.ndarray, j: np.ndarray, decimals: int
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Sort by V and average J over duplicate V values (repeated set points)."""
-    order = np.argsort(v, kind="stable")
+    order = v.argsort(kind="stable")
     v, j = v[order], j[order]
-    vr = np.round(v, decimals)
-    if not np.any(vr[1:] == vr[:-1]):
+    vr = v.round(decimals)
+    if not (vr[1:] == vr[:-1]).any():  # the method: np.any's wrapper costs more than the test
         return v, j, False
     uniq, inv = np.unique(vr, return_inverse=True)
     counts = np.bincount(inv)

@@ -7,9 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.signal import savgol_filter
 
-from ._common import ResultMixin, array_field, finite_pairs, odd_window
+from ._common import ResultMixin, array_field, finite_pairs, odd_window, savgol_interp
 from ._version import ANALYSIS_VERSION
 from .constants import HC_EV_NM, C, H, Q
 
@@ -88,8 +87,8 @@ def _inflection(
     if w > n:
         flags.append("too_few_points_for_bandgap")
         return None, None
-    ys = savgol_filter(yu, w, 3)
-    d = savgol_filter(yu, w, 3, deriv=1, delta=de)
+    ys = savgol_interp(yu, w, 3)  # = scipy's savgol_filter, with its edge fits made once
+    d = savgol_interp(yu, w, 3, deriv=1, delta=de)
     top = float(ys.max())
     if top <= 0:
         return None, None

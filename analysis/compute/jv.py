@@ -17,10 +17,13 @@ import numpy as np
 from ._common import (
     ResultMixin,
     finite_pairs,
+    interpolate_at,
+    line_fit,
     opt_float,
     polyder_small,
     polyfit_small,
     polyval_small,
+    slope_of_quadratic_at,
 )
 from ._jv_prep import scan_direction, sort_average, split_bounds, split_scans
 from ._version import ANALYSIS_VERSION
@@ -97,7 +100,7 @@ def _drop_compliance(
     v: np.ndarray, j: np.ndarray, j0: float, t: JVThresholds
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Drop flat runs at the extreme current at either end of the sweep (SMU compliance)."""
-    keep = np.ones(v.size, dtype=bool)
+    keep = None  # made only when something is dropped (rare), saving two array calls
     # High-V end: forward injection saturating at the compliance (J most negative).
     jn = j[-1]
     tol = t.compliance_rel_tol * abs(jn) + 1e-12
@@ -105,6 +108,7 @@ def _drop_compliance(
     while run < v.size and abs(j[-1 - run] - jn) <= tol:
         run += 1
     if run >= t.compliance_min_points and jn <= j.min() + tol:
+        keep = np.ones(v.size, dtype=bool)
         keep[v.size - run :] = False
     # Low-V end: reverse-bias clipping. An ideal cell is flat there too, so only a plateau
     # clearly above J(0) counts, and points at V >= 0 are never dropped (Jsc must stay measured).
@@ -114,8 +118,9 @@ def _drop_compliance(
     while run < v.size and abs(j[run] - j1) <= tol:
         run += 1
     if run >= t.compliance_min_points and j1 >= j.max() - tol and abs(j1) > 1.01 * abs(j0):
+        keep = np.ones(v.size, dtype=bool) if keep is None else keep
         keep[:run] &= v[:run] >= 0
-    if keep.all():
+    if keep is None or keep.all():
         return v, j, False
     return v[keep], j[keep], True
 
@@ -123,17 +128,9 @@ def _drop_compliance(
 # ---------------------------------------------------------------- key points
 
 
-def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope and intercept (closed form: faster than polyfit for 3-10 points)."""
-    xm, ym = x.mean(), y.mean()
-    sxx = float(np.dot(x - xm, x - xm))
-    slope = float(np.dot(x - xm, y - ym)) / sxx if sxx > 0 else float("nan")
-    return slope, float(ym - slope * xm)
-
-
 def _jsc(v: np.ndarray, j: np.ndarray, t: JVThresholds) -> tuple[float | None, str]:
     if v[0] <= 0.0 <= v[-1]:
-        k = int(np.argmin(np.abs(v)))
+        k = int(np.abs(v).argmin())
         if abs(v[k]) < 1e-9:
             return float(j[k]), "point"
         return _value_at_zero(v, j), "linear_interpolation"
@@ -141,8 +138,8 @@ def _jsc(v: np.ndarray, j: np.ndarray, t: JVThresholds) -> tuple[float | None, s
     gap = float(min(abs(v[0]), abs(v[-1])))
     if gap > t.max_extrapolation_v:
         return None, "none"
-    idx = np.argsort(np.abs(v))[:3]
-    slope, icpt = _line(v[idx], j[idx])
+    idx = np.abs(v).argsort()[:3]
+    slope, icpt = line_fit(v[idx], j[idx])
     return icpt, "line_extrapolation"
 
 
@@ -152,18 +149,15 @@ def _inverse_interp(v: np.ndarray, j: np.ndarray, k: int) -> float:
     Cubic V(J) through 2 points either side: a straight line between 50 mV steps is
     several mV off on the exponential part of the curve, the inverse cubic < 0.5 mV.
     """
-    if j[k + 1] == 0.0:
-        return float(v[k + 1])
-    lin = float(v[k] + (v[k + 1] - v[k]) * j[k] / (j[k] - j[k + 1]))
     a, b = max(k - 1, 0), min(k + 3, v.size)
-    jj, vv = j[a:b], v[a:b]
-    if jj.size >= 3 and np.all(np.diff(jj) < 0):
-        try:
-            fit = polyfit_small(jj, vv, jj.size - 1)  # exact interpolation
-        except np.linalg.LinAlgError:
-            return lin
-        est = float(polyval_small(fit, 0.0))
-        if v[k] <= est <= v[k + 1]:
+    jj, vv = j[a:b].tolist(), v[a:b].tolist()  # 2-4 points: plain floats beat numpy calls
+    k -= a
+    if jj[k + 1] == 0.0:
+        return vv[k + 1]
+    lin = vv[k] + (vv[k + 1] - vv[k]) * jj[k] / (jj[k] - jj[k + 1])
+    if len(jj) >= 3 and all(x > y for x, y in zip(jj, jj[1:], strict=False)):
+        est = interpolate_at(jj, vv, 0.0)  # the exact interpolating polynomial V(J) at J = 0
+        if vv[k] <= est <= vv[k + 1]:
             return est
     return lin
 
@@ -172,7 +166,7 @@ def _voc(
     v: np.ndarray, j: np.ndarray, jsc: float | None, kmp: int, t: JVThresholds, flags: list[str]
 ) -> tuple[float | None, str]:
     pos = j > 0
-    ks = np.flatnonzero(pos[:-1] & ~pos[1:] & (v[1:] > 0))
+    ks = (pos[:-1] & ~pos[1:] & (v[1:] > 0)).nonzero()[0]
     if ks.size > 1:
         flags.append("multiple_voc_crossings")
     if ks.size:
@@ -182,7 +176,7 @@ def _voc(
         return _inverse_interp(v, j, k), "cubic_inverse_interpolation"
     # No crossing: extrapolate a short way if the sweep stops just short of Voc.
     if jsc and j[-1] > 0 and j[-1] <= t.voc_extrapolation_max_fraction * jsc and v.size >= 3:
-        slope, icpt = _line(v[-3:], j[-3:])
+        slope, icpt = line_fit(v[-3:], j[-3:])
         if slope < 0:
             voc = -icpt / slope
             if 0 < voc - v[-1] <= t.max_extrapolation_v:
@@ -216,11 +210,13 @@ def _cubic_max(v: np.ndarray, j: np.ndarray, k: int) -> tuple[float, float] | No
 
 def _slope_at(v: np.ndarray, j: np.ndarray, x0: float, n: int, deg: int) -> float:
     """dJ/dV at x0 from a least-squares polynomial through the n points nearest x0."""
-    idx = np.argsort(np.abs(v - x0))[:n]
+    idx = np.abs(v - x0).argsort()[:n]
     if idx.size < 2:
         return float("nan")
     deg = max(1, min(deg, idx.size - 2))
     try:
+        if deg == 2:  # the usual case (5 points near Voc): plain floats, no numpy calls
+            return slope_of_quadratic_at(v[idx].tolist(), j[idx].tolist(), x0)
         fit = polyfit_small(v[idx], j[idx], deg)
     except np.linalg.LinAlgError:
         return float("nan")
@@ -235,10 +231,10 @@ def _resistance(djdv: float) -> float | None:
 
 
 def _rsh(v: np.ndarray, j: np.ndarray, t: JVThresholds) -> float | None:
-    idx = np.flatnonzero(np.abs(v) <= t.rsh_window_v)
+    idx = (np.abs(v) <= t.rsh_window_v).nonzero()[0]
     if idx.size < t.rsh_min_points:
-        idx = np.argsort(np.abs(v))[: t.rsh_min_points]
-    slope, _ = _line(v[idx], j[idx])
+        idx = np.abs(v).argsort()[: t.rsh_min_points]
+    slope, _ = line_fit(v[idx], j[idx])
     return _resistance(slope)
 
 
@@ -309,8 +305,9 @@ def analyse_jv(
     elif jsc is None:
         flags.append("no_jsc")
     p = v * j
-    quad = np.flatnonzero((v >= 0) & (j > 0))
-    kmp = int(quad[np.argmax(p[quad])]) if quad.size else int(np.argmax(p))
+    # ndarray methods, not np.* functions: the same C code without a Python wrapper each.
+    quad = ((v >= 0) & (j > 0)).nonzero()[0]
+    kmp = int(quad[p[quad].argmax()]) if quad.size else int(p.argmax())
     voc, method["voc"] = _voc(v, j, jsc, kmp, t, flags)
 
     pmax, vmp = float(p[kmp]), float(v[kmp])

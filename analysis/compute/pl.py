@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.signal import peak_widths, savgol_filter
+from scipy.signal import peak_widths
 
-from ._common import ResultMixin, finite_pairs, odd_window
+from ._common import ResultMixin, finite_pairs, odd_window, savgol_interp
 from ._version import ANALYSIS_VERSION
 from .constants import HC_EV_NM
 
@@ -74,7 +74,7 @@ def analyse_pl(
     iu = np.interp(eg, e, ie)
     w = odd_window(eg.size, int(round(0.015 / de)), 5)
     if w <= eg.size:
-        iu = savgol_filter(iu, w, 2)
+        iu = savgol_interp(iu, w, 2)  # = scipy's savgol_filter, with its edge fits made once
     pe, fwe, _ = _peak_and_width(eg, iu)
     # Wavelength domain (uniform grid at the native median step), for the quoted nm width.
     dl = float(np.median(np.diff(wl)))
@@ -82,7 +82,7 @@ def analyse_pl(
     il = np.interp(lg, wl, inten)
     w = odd_window(lg.size, int(round(HC_EV_NM * 0.015 / (HC_EV_NM / pe) ** 2 / dl)), 5)
     if w <= lg.size:
-        il = savgol_filter(il, w, 2)
+        il = savgol_interp(il, w, 2)
     pl_raw, fwl, peak_i = _peak_and_width(lg, il)
     if fwe is None:
         flags.append("peak_truncated")

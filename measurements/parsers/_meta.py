@@ -130,8 +130,10 @@ def canonical(header: dict[str, str], warnings: list[str]) -> dict[str, Any]:
         elif key in _DATE:
             if key == "date":
                 date_part = raw_value
-            elif "measured_at" not in meta and parse_datetime(raw_value):
-                meta["measured_at"] = parse_datetime(raw_value)
+            elif "measured_at" not in meta:
+                measured = parse_datetime(raw_value)
+                if measured:
+                    meta["measured_at"] = measured
         elif key == "time":
             time_part = raw_value
         elif key in _SAMPLE and raw_value and "sample" not in meta:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
+
+import numpy as np
 
 from ._columns import is_unit
 from ._text import MIN_POINTS, split, to_float
@@ -18,6 +21,8 @@ from .base import ParseError
 BLANK, TEXT, MIXED, NUMERIC = 0, 1, 2, 3
 _DELIMITERS: tuple[str | None, ...] = ("\t", ";", ",", None)
 _NAMED_UNIT = re.compile(r"[^()\[\]]*?[\[(][^\[\]()]{0,30}[\])]")
+Info = tuple[int, int, bool, list[float | None] | None]  # what classify answers, per line
+Bulk = tuple[int, int, np.ndarray]  # lines [start, stop) read as one float array
 
 
 @dataclass
@@ -37,7 +42,9 @@ class Layout:
     blocks: list[Block]
     codes: list[int]
     ignored: list[tuple[int, int]]  # numeric runs that are not part of the table
-    values: list[list[float | None]]  # numbers of each line, parsed once while classifying
+    values: list[list[float | None] | None]  # numbers of each line, parsed once (None: bulk)
+    # Lines [start, stop) read in one go as a float array (rows x fields), see _bulk_numeric.
+    bulk: Bulk | None = None
 
 
 def _is_number(cell: str) -> bool:
@@ -55,6 +62,10 @@ def _numbers(fields: list[str]) -> tuple[list[float | None], int]:
         try:
             values.append(float(cell))  # the common case, without to_float's extra work
         except ValueError:
+            if "," not in cell and '"' not in cell and "'" not in cell and cell.strip():
+                values.append(None)  # a word: to_float reads only quotes and decimal commas
+                words += 1
+                continue
             try:
                 values.append(to_float(cell))
             except ValueError:
@@ -63,13 +74,36 @@ def _numbers(fields: list[str]) -> tuple[list[float | None], int]:
     return values, words
 
 
+def _plain_numbers(sample: list[str], delim: str | None) -> bool:
+    """Every line splits into two or more fields that ``float()`` reads: the common case,
+    checked in a few C calls instead of a Python loop over every cell."""
+    if delim is None:
+        tokens = " ".join(sample).split()
+        if len(tokens) < 2 * len(sample) or any(len(line.split()) < 2 for line in sample):
+            return False
+    else:
+        if not all(delim in line for line in sample):
+            return False
+        tokens = delim.join(sample).split(delim)
+    try:
+        list(map(float, tokens))
+    except ValueError:
+        return False
+    return True
+
+
+def _number_like(line: str) -> bool:
+    """The line starts like a number (after blanks): a candidate data row."""
+    s = line.lstrip()
+    return bool(s) and (s[0].isdigit() or s[0] in "+-.")
+
+
 def pick_delimiter(lines: list[str]) -> str | None:
     """The first delimiter (tab, semicolon, comma, whitespace) that splits nearly all
     number-looking lines into two or more numbers; else the one that splits most."""
     sample = []
     for line in lines:
-        s = line.strip()
-        if s and (s[0].isdigit() or s[0] in "+-."):
+        if _number_like(line):
             sample.append(line)
             if len(sample) >= 30:
                 break
@@ -77,6 +111,8 @@ def pick_delimiter(lines: list[str]) -> str | None:
     for delim in _DELIMITERS:
         if delim is not None and not any(delim in line for line in sample):
             continue
+        if sample and _plain_numbers(sample, delim):
+            return delim  # every sampled line scores: the loop below would return it too
         score = 0
         for line in sample:
             values, words = _numbers(split(line, delim))
@@ -102,11 +138,102 @@ def classify(line: str, delim: str | None) -> tuple[int, int, bool, list[float |
     return (MIXED if numbers else TEXT), len(fields), first, values
 
 
-def find_layout(lines: list[str]) -> Layout:
+def _bulk_numeric(
+    lines: list[str], start: int, stop: int, delim: str | None
+) -> tuple[int, np.ndarray] | None:
+    """(fields per line, values) when every line in [start, stop) has the same number of
+    fields and ``float()`` reads each of them; else None.
+
+    Then ``classify`` would call each of these lines NUMERIC with those values, so they are
+    read in a few C calls (join, split, map) instead of cell by cell. Anything else (a word,
+    an empty cell, a decimal comma, a ragged row) returns None and takes the careful path,
+    which reports the line and column of the problem.
+    """
+    block = lines[start:stop]
+    if len(block) < MIN_POINTS:
+        return None
+    if delim is None:
+        counts = list(map(len, map(str.split, block)))
+        nfields = counts[0]
+        if nfields == 0 or counts.count(nfields) != len(counts):
+            return None
+        tokens = " ".join(block).split()
+    else:
+        per_line = block[0].count(delim)
+        if list(map(str.count, block, repeat(delim, len(block)))).count(per_line) != len(block):
+            return None
+        nfields = per_line + 1
+        tokens = delim.join(block).split(delim)
+    try:
+        values = np.array(list(map(float, tokens)), dtype=np.float64)
+    except ValueError:
+        return None
+    return nfields, values.reshape(len(block), nfields)
+
+
+def _delimiter_and_bulk(lines: list[str]) -> tuple[str | None, Bulk | None]:
+    """``pick_delimiter(lines)``, and the table at the end of the file read in bulk.
+
+    The common file is a header block, then rows of numbers to the end (trailing blank lines
+    aside). When those rows are all tab-separated numbers, the delimiter is known without
+    ``pick_delimiter``: its sample is the first 30 number-like lines, all of them among these
+    rows (no earlier line is number-like), and each splits on tabs into two or more numbers,
+    so it would answer tab. Otherwise it is asked, and the rows are tried with its answer.
+    """
+    stop = len(lines)
+    while stop > 0 and (not lines[stop - 1] or lines[stop - 1].isspace()):
+        stop -= 1
+    start = 0
+    while start < stop and not _number_like(lines[start]):
+        start += 1
+    tried_tab = start < stop and "\t" in lines[start]
+    if tried_tab:
+        tab = _bulk_numeric(lines, start, stop, "\t")
+        if tab is not None:  # two or more fields each: lines[start] holds a tab
+            return "\t", (start, stop, tab[1])
     delim = pick_delimiter(lines)
-    info = [classify(line, delim) for line in lines]
-    codes = [c[0] for c in info]
-    runs = _runs(info)
+    if delim == "\t" and tried_tab:
+        return delim, None  # just tried, and failed
+    found = _bulk_numeric(lines, start, stop, delim)
+    return delim, (start, stop, found[1]) if found is not None else None
+
+
+def _classify_lines(
+    lines: list[str], delim: str | None, bulk: Bulk | None
+) -> tuple[list[Info], list[int], list]:
+    """``classify`` for every line, and its codes and values as lists of their own. Lines
+    read in bulk are numeric, with their values (None here) in the bulk array, and only
+    blank lines follow them: their entries are repeated, not built one by one."""
+    if bulk is None:
+        info = [classify(line, delim) for line in lines]
+        return info, [c[0] for c in info], [c[3] for c in info]
+    start, stop, array = bulk
+    head = [_classify_head(line, delim) for line in lines[:start]]
+    rows, blank = stop - start, len(lines) - stop
+    info = head + [(NUMERIC, array.shape[1], True, None)] * rows + [(BLANK, 0, False, [])] * blank
+    codes = [c[0] for c in head] + [NUMERIC] * rows + [BLANK] * blank
+    values = [c[3] for c in head] + [None] * rows + [[] for _ in range(blank)]
+    return info, codes, values
+
+
+def _classify_head(line: str, delim: str | None) -> Info:
+    """``classify`` for a line above the table; a metadata line without the delimiter
+    ('Area (cm2): 0.05' in a tab file) is one word, known without splitting it."""
+    if delim is not None and delim not in line and "," not in line and line.strip():
+        if '"' not in line and "'" not in line:
+            if ":" in line or "=" in line:  # never in a number: no float() to fail
+                return TEXT, 1, False, [None]  # what classify answers for one word
+            try:
+                float(line)
+            except ValueError:
+                return TEXT, 1, False, [None]
+    return classify(line, delim)
+
+
+def find_layout(lines: list[str]) -> Layout:
+    delim, bulk = _delimiter_and_bulk(lines)
+    info, codes, values = _classify_lines(lines, delim, bulk)
+    runs = _runs(info, bulk)
     if not runs:
         raise ParseError("unknown format: no table of numbers found in the file")
     big = [r for r in runs if r[1] - r[0] >= MIN_POINTS]
@@ -118,10 +245,10 @@ def find_layout(lines: list[str]) -> Layout:
             line=start + 1,
         )
     main = max(big, key=lambda r: r[1] - r[0])
-    width = _width(info, *main)
+    width = _width(info, *main, bulk)
     blocks, ignored, previous = [], [], 0
     for start, stop in runs:
-        if (start, stop) in big and _width(info, start, stop) == width:
+        if (start, stop) in big and _width(info, start, stop, bulk) == width:
             _check_row_above(lines, info, start, delim)
             block = _header(lines, info, Block(start, stop, width), delim)
             first_text = block.header_line if block.header_line is not None else start
@@ -132,30 +259,36 @@ def find_layout(lines: list[str]) -> Layout:
         elif stop - start >= MIN_POINTS:
             ignored.append((start, stop))
     _inherit_names(blocks)
-    return Layout(delim, blocks, codes, ignored, [c[3] for c in info])
+    return Layout(delim, blocks, codes, ignored, values, bulk)
 
 
-def _runs(info) -> list[tuple[int, int]]:
+def _runs(info: list[Info], bulk: Bulk | None = None) -> list[tuple[int, int]]:
     """Runs of data rows. A mixed row belongs to a run when it starts with a number or sits
     between numeric rows: it is then a data row with a bad cell, reported when read."""
     runs = []
     i, n = 0, len(info)
+    # Lines read in bulk are all numeric: a run reaching them takes them in one step.
+    skip_from, skip_to = (bulk[0], bulk[1]) if bulk is not None else (n, n)
     while i < n:
         if info[i][0] != NUMERIC:
             i += 1
             continue
         j = i + 1
         while j < n and (
-            info[j][0] == NUMERIC
+            skip_from <= j < skip_to
+            or info[j][0] == NUMERIC
             or (info[j][0] == MIXED and (info[j][2] or (j + 1 < n and info[j + 1][0] == NUMERIC)))
         ):
-            j += 1
+            j = skip_to if skip_from <= j < skip_to else j + 1
         runs.append((i, j))
         i = j
     return runs
 
 
-def _width(info, start: int, stop: int) -> int:
+def _width(info: list[Info], start: int, stop: int, bulk: Bulk | None = None) -> int:
+    """The most common field count of the numeric rows in [start, stop)."""
+    if bulk is not None and bulk[0] <= start and stop <= bulk[1]:
+        return bulk[2].shape[1]  # every line read in bulk has the same count
     counts: dict[int, int] = {}
     for code, nfields, _, _ in info[start:stop]:
         if code == NUMERIC:

@@ -28,17 +28,20 @@ _MAGIC = (
     (b"PQHISTO", "a PicoQuant binary file (.phu); export the histogram as ASCII"),
 )
 
+_MAGIC_STARTS = tuple(magic for magic, _ in _MAGIC)
+
 
 def decode(data: bytes) -> str:
     """Bytes to text: utf-8 (with or without BOM), then cp1252, then latin-1.
 
     Rejects empty and binary input, since every later step assumes lines of text.
     """
-    if not data or not data.strip():
+    if not data or data.isspace():  # (isspace: the same test as strip(), without a copy)
         raise ParseError("the file is empty")
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise ParseError(f"this is a binary file, not text: it looks like {what}")
+    if data.startswith(_MAGIC_STARTS):
+        for magic, what in _MAGIC:
+            if data.startswith(magic):
+                raise ParseError(f"this is a binary file, not text: it looks like {what}")
     # Windows tools sometimes write UTF-16 with a BOM; its NUL bytes are not binary content.
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
@@ -57,11 +60,17 @@ def decode(data: bytes) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ASCII = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 
 
 def _check_text(text: str) -> str:
     sample = text[:65536]
-    if len(_CONTROL.findall(sample)) > 0.05 * len(sample):
+    if sample.isascii():  # the usual file: count by deleting bytes, ~5x faster than the regex
+        raw = sample.encode("ascii")
+        control = len(raw) - len(raw.translate(None, _CONTROL_ASCII))
+    else:
+        control = len(_CONTROL.findall(sample))
+    if control > 0.05 * len(sample):
         raise ParseError("this is a binary file, not text (too many control characters)")
     return text
 
@@ -219,9 +228,10 @@ def scan_direction(v: np.ndarray) -> str | None:
 
     Counted over steps, so a loop (down then up) goes to the longer leg; None when flat.
     """
-    steps = np.diff(np.asarray(v, dtype=np.float64))
-    down = int(np.count_nonzero(steps < 0))
-    up = int(np.count_nonzero(steps > 0))
+    v = np.asarray(v, dtype=np.float64)
+    steps = v[1:] - v[:-1]  # np.diff, without its Python wrapper
+    down = int((steps < 0).sum())
+    up = int((steps > 0).sum())
     if down > up:
         return "reverse"
     if up > down:
@@ -257,6 +267,11 @@ _DATE_FORMATS = (
 )
 
 
+_ISO_T = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+)
+
+
 def parse_datetime(text: str | None, formats: Sequence[str] = ()) -> str | None:
     """An ISO 8601 string from a date written by an instrument, or None.
 
@@ -268,7 +283,20 @@ def parse_datetime(text: str | None, formats: Sequence[str] = ()) -> str | None:
     text = " ".join(str(text).split())
     if len(text) > 60:
         return None
-    for fmt in tuple(formats) + _DATE_FORMATS:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).isoformat()
+        except ValueError:
+            continue
+    if _ISO_T.fullmatch(text):
+        # ISO 8601 with a 'T' (what cqdlab and most software write) or a bare date: no format
+        # below matches these, so the result is the one the last resort gave, without a dozen
+        # failing strptime calls (~10 us each) first.
+        try:
+            return datetime.fromisoformat(text).isoformat()
+        except ValueError:
+            return None
+    for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).isoformat()
         except ValueError:
@@ -435,6 +463,7 @@ def temperature_c(value: float | None, unit: str = "") -> float | None:
 _VALUE_UNIT_RE = re.compile(r"^\s*([-+]?[0-9][0-9.,eE+-]*)\s*([^\d\s].{0,20})?\s*$")
 
 
+@lru_cache(maxsize=1024)
 def value_and_unit(text: str) -> tuple[float | None, str]:
     """'0.05 cm2' -> (0.05, 'cm2'); '100' -> (100.0, '')."""
     match = _VALUE_UNIT_RE.match(text[:80])
@@ -446,6 +475,7 @@ def value_and_unit(text: str) -> tuple[float | None, str]:
 _KEY_UNIT_RE = re.compile(r"^(.*?)[\s_]*[\[(]([^\[\]()]{0,30})[\])]\s*:?\s*$")
 
 
+@lru_cache(maxsize=1024)  # header keys repeat from file to file
 def key_and_unit(key: str) -> tuple[str, str]:
     """'Area (cm2):' -> ('area', 'cm2'); 'Irradiance [mW/cm2]' -> ('irradiance', 'mW/cm2')."""
     key = key.strip().rstrip(":=").strip()

@@ -23,7 +23,7 @@ import numpy as np
 from . import _convert
 from ._columns import Column, classify
 from ._meta import canonical, read_block
-from ._table import MIXED, TEXT, Block, find_layout
+from ._table import MIXED, TEXT, Block, Layout, find_layout
 from ._text import (
     filename_kind,
     numeric_table,
@@ -73,9 +73,7 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         # With several blocks, the lines above each (the first's too) describe that block.
         context = read_block(lines, block.context, layout.delim)[0] if several else {}
         block_meta = canonical(context, []) if several else {}
-        kind, found = _read_block(
-            lines, layout.values, block, layout.delim, kind, tag, metadata, block_meta, warnings
-        )
+        kind, found = _read_block(lines, layout, block, kind, tag, metadata, block_meta, warnings)
         series.extend(found)
     for start, stop in layout.ignored:
         warnings.append(f"lines {start + 1}-{stop}: a second table with other columns; ignored")
@@ -90,9 +88,8 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
 
 def _read_block(
     lines: list[str],
-    values: list,
+    layout: Layout,
     block: Block,
-    delim: str | None,
     kind: str | None,
     tag: str | None,
     metadata: dict[str, Any],
@@ -100,7 +97,7 @@ def _read_block(
     warnings: list[str],
 ) -> tuple[str, list[Series]]:
     names = [n or f"column {i + 1}" for i, n in enumerate(block.names or [""] * block.ncols)]
-    table = _table(lines, block, names, delim, values)
+    table = _table(lines, block, names, layout)
     if block.names is None:
         kind = kind or tag
         if kind is None:
@@ -131,18 +128,22 @@ def _read_block(
     return kind, found
 
 
-def _table(
-    lines: list[str], block: Block, names: list[str], delim: str | None, values: list
-) -> np.ndarray:
+def _table(lines: list[str], block: Block, names: list[str], layout: Layout) -> np.ndarray:
     """The block's numbers, from the values parsed while classifying lines when every row is
     complete and finite; otherwise read again, so that errors name their line and column."""
     ncols = len(names)
-    rows = values[block.start : block.stop]
-    if all(len(r) == ncols and None not in r for r in rows):
+    if layout.bulk is not None:
+        start, stop, array = layout.bulk
+        if start <= block.start and block.stop <= stop and array.shape[1] == ncols:
+            table = array[block.start - start : block.stop - start]
+            if np.isfinite(table).all() and len(table) >= 5:
+                return table
+    rows = layout.values[block.start : block.stop]
+    if all(r is not None and len(r) == ncols and None not in r for r in rows):
         table = np.array(rows, dtype=np.float64)
         if np.isfinite(table).all() and len(table) >= 5:
             return table
-    return numeric_table(lines, block.start, block.stop, names, delim, allow_empty=True)
+    return numeric_table(lines, block.start, block.stop, names, layout.delim, allow_empty=True)
 
 
 def _kind(cols: list[Column], hint: str | None, tag: str | None, table: np.ndarray) -> str:
@@ -268,10 +269,13 @@ def _series(
     return Series(label=label, columns=columns, metadata={})
 
 
-def _rows(block: Block, table: np.ndarray, needed: list[Column]) -> np.ndarray:
+def _rows(block: Block, table: np.ndarray, needed: list[Column]) -> np.ndarray | slice:
     """Rows holding this series: all-empty rows belong to a shorter neighbour series."""
     part = table[:, [c.index for c in needed]]
     empty = np.isnan(part)
+    if not empty.any():  # the common case: every row, without five more array passes
+        require_points(len(table), f"column '{needed[1].name}'", line=block.start + 1)
+        return slice(None)
     full = ~empty.any(axis=1)
     partial = empty.any(axis=1) & ~empty.all(axis=1)
     if partial.any():
@@ -279,7 +283,7 @@ def _rows(block: Block, table: np.ndarray, needed: list[Column]) -> np.ndarray:
         col = needed[int(np.argmax(empty[row]))]
         raise ParseError("missing value (ragged row)", line=block.start + row + 1, column=col.name)
     require_points(int(full.sum()), f"column '{needed[1].name}'", line=block.start + 1)
-    return np.flatnonzero(full)
+    return full.nonzero()[0]
 
 
 def _finish(

@@ -105,10 +105,9 @@ def _checked(result: ParsedMeasurement, kind: str | None) -> ParsedMeasurement:
         # or an in-place change to one would change the others.
         series.columns = {key: np.array(v, dtype=np.float64) for key, v in series.columns.items()}
         series.metadata.setdefault("instrument_figures", {})
-        if result.kind == "jv":
-            series.metadata.setdefault(
-                "scan_direction", scan_direction(series.columns["voltage_v"])
-            )
+        if result.kind == "jv" and "scan_direction" not in series.metadata:
+            # Only when missing: most parsers set it, and computing it costs a diff and counts.
+            series.metadata["scan_direction"] = scan_direction(series.columns["voltage_v"])
     result.header = {str(k): str(v) for k, v in result.header.items()}
     return result
 
