@@ -1,15 +1,23 @@
-"""Dashboard assembly: selectors' rows -> statistics and figure inputs. No queries here."""
+"""Dashboard assembly: selectors' columns -> statistics and figure inputs. No queries here.
+
+Statistics are computed with numpy on every device's value, exactly as before the columns
+(compute.stats on the same values in the same order); only the drawing is ever sampled.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from django.urls import reverse
 
 from . import compute, figures
-from .metrics import METRICS, DeviceRow
+from .compute.aging import _extrapolate
+from .metrics import METRICS, AgingSeries, Groups
+
+if TYPE_CHECKING:
+    from .models import StabilityStudy
 
 METRIC_LABELS = {
     "pce_percent": "PCE (%)",
@@ -19,93 +27,119 @@ METRIC_LABELS = {
 }
 
 
-def _values(rows: list[DeviceRow], metric: str) -> list[float]:
-    return [r.values[metric] for r in rows if r.values.get(metric) is not None]
-
-
-def _device_url_template() -> str:
-    # reverse() once, not once per device per figure: it dominated large comparisons.
+def device_url_template() -> str:
+    """``/devices/{}/``: reverse() once, not once per device per figure (it dominated large
+    comparisons)."""
     return reverse("device", args=[987654321]).replace("987654321", "{}")
 
 
-def figure_groups(
-    groups: dict[str, list[DeviceRow]], metric: str, links: bool = True
-) -> list[dict]:
+def _kept(groups: Groups, idx: np.ndarray) -> np.ndarray:
+    """Row numbers of the group's measured devices that count in its statistics."""
+    d = groups.devices
+    return idx[d.measured[idx] & ~d.excluded[idx]]
+
+
+def _finite(values: np.ndarray) -> list[float]:
+    return values[np.isfinite(values)].tolist()
+
+
+def figure_groups(groups: Groups, metric: str, links: bool = True) -> list[dict]:
     """Builder input per group; ``links=False`` leaves out codes, urls and reasons."""
-    url = _device_url_template()
+    d = groups.devices
+    url = device_url_template()
     out = []
-    for name, rows in groups.items():
-        measured = [r for r in rows if r.measured]
-        group = {
+    for name, idx in groups.items():
+        measured = idx[d.measured[idx]]
+        excluded = d.excluded[measured]
+        group: dict[str, Any] = {
             "name": name,
-            "values": [r.values.get(metric) for r in measured],
-            "excluded": [r.excluded for r in measured],
+            "values": d.values[metric][measured],
+            "excluded": excluded,
         }
         if links:
-            group["codes"] = [r.code for r in measured]
-            group["urls"] = [url.format(r.device_id) for r in measured]
-            group["reasons"] = [r.reason for r in measured]
+            rows = measured.tolist()
+            group["codes"] = [d.codes[i] for i in rows]
+            group["urls"] = [url.format(i) for i in d.ids[measured].tolist()]
+            # Only excluded devices show a reason; the others' would be "".
+            group["reasons"] = [
+                d.reason(i) if gone else "" for i, gone in zip(rows, excluded.tolist(), strict=True)
+            ]
         out.append(group)
     return out
 
 
-def group_stats(groups: dict[str, list[DeviceRow]]) -> list[dict[str, Any]]:
+def group_stats(groups: Groups) -> list[dict[str, Any]]:
     """Per group: N, mean ± std, median, champion, yield; excluded devices counted apart."""
+    d = groups.devices
+    pce = d.values["pce_percent"]
     table = []
-    for name, rows in groups.items():
-        kept = [r for r in rows if r.measured and not r.excluded]
+    for name, idx in groups.items():
+        kept = _kept(groups, idx)
+        measured = d.measured[idx]
+        n = len(idx)
         entry: dict[str, Any] = {
             "name": name,
-            "n_devices": len(rows),
-            "n_measured": sum(r.measured for r in rows),
-            "n_excluded": sum(r.measured and r.excluded for r in rows),
-            "yield_percent": 100.0 * len(kept) / len(rows) if rows else None,
+            "n_devices": n,
+            "n_measured": int(measured.sum()),
+            "n_excluded": int((measured & d.excluded[idx]).sum()),
+            "yield_percent": 100.0 * len(kept) / n if n else None,
         }
         for metric in METRICS:
-            entry[metric] = compute.stats.summarise(_values(kept, metric))
-        champion = max(kept, key=lambda r: r.values.get("pce_percent") or -1, default=None)
-        entry["champion"] = champion.code if champion else None
-        entry["champion_id"] = champion.device_id if champion else None
-        entry["champion_pce"] = champion.values.get("pce_percent") if champion else None
+            entry[metric] = compute.stats.summarise(_finite(d.values[metric][kept]))
+        champion = None
+        if len(kept):
+            # A device without PCE ranks as -1, as 0 did; argmax keeps the first of equals.
+            values = pce[kept]
+            key = np.where(np.isfinite(values) & (values != 0), values, -1.0)
+            champion = int(kept[int(np.argmax(key))])
+        entry["champion"] = d.codes[champion] if champion is not None else None
+        entry["champion_id"] = int(d.ids[champion]) if champion is not None else None
+        entry["champion_pce"] = d.value("pce_percent", champion) if champion is not None else None
         table.append(entry)
     return table
 
 
-def _substrate_means(rows: list[DeviceRow], metric: str) -> list[float]:
-    by_substrate: dict[str, list[float]] = defaultdict(list)
-    for r in rows:
-        if r.values.get(metric) is not None:
-            by_substrate[r.info["substrate_code"]].append(r.values[metric])
-    return [sum(v) / len(v) for v in by_substrate.values()]
+def _substrate_means(groups: Groups, kept: np.ndarray, metric: str) -> list[float]:
+    """Mean per substrate, in order of first appearance, summed as Python's sum() does."""
+    d = groups.devices
+    values = d.values[metric][kept]
+    finite = np.isfinite(values)
+    sums: dict[int, list[float]] = {}
+    for substrate, v in zip(
+        d.substrate_ids[kept][finite].tolist(), values[finite].tolist(), strict=True
+    ):
+        sums.setdefault(substrate, []).append(v)
+    return [sum(v) / len(v) for v in sums.values()]
 
 
 MAX_PAIRWISE_GROUPS = 8
 
 
 def significance(
-    groups: dict[str, list[DeviceRow]], metric: str = "pce_percent", per: str = "device"
+    groups: Groups, metric: str = "pce_percent", per: str = "device"
 ) -> list[dict[str, Any]]:
     """Welch and Mann-Whitney between every pair of groups, on devices or substrate means.
 
     Past MAX_PAIRWISE_GROUPS groups every group is tested against the first one only: 190
     pairs for 20 groups is slow to compute and unreadable.
     """
-    tests = []
-    items = list(groups.items())
-    if len(items) > MAX_PAIRWISE_GROUPS:
-        pairs = [(items[0], other) for other in items[1:]]
-    else:
-        pairs = list(combinations(items, 2))
-    for (name_a, rows_a), (name_b, rows_b) in pairs:
-        kept_a = [r for r in rows_a if r.measured and not r.excluded]
-        kept_b = [r for r in rows_b if r.measured and not r.excluded]
+    d = groups.devices
+    samples: dict[str, list[float]] = {}
+    for name, idx in groups.items():
+        kept = _kept(groups, idx)
         if per == "substrate":
-            a, b = _substrate_means(kept_a, metric), _substrate_means(kept_b, metric)
+            samples[name] = _substrate_means(groups, kept, metric)
         else:
-            a, b = _values(kept_a, metric), _values(kept_b, metric)
-        result = compute.stats.compare_groups(a, b)
-        tests.append({"a": name_a, "b": name_b, "per": per, **result})
-    return tests
+            samples[name] = _finite(d.values[metric][kept])
+    names = list(samples)
+    if len(names) > MAX_PAIRWISE_GROUPS:
+        pairs = [(names[0], other) for other in names[1:]]
+    else:
+        pairs = list(combinations(names, 2))
+    return [
+        {"a": a, "b": b, "per": per, **compute.stats.compare_groups(samples[a], samples[b])}
+        for a, b in pairs
+    ]
 
 
 # Past this many devices only the PCE figure carries device codes and links (hover, click):
@@ -113,15 +147,39 @@ def significance(
 LINKED_FIGURES_MAX_DEVICES = 2000
 
 
-def distribution_figures(groups: dict[str, list[DeviceRow]]) -> dict[str, dict]:
-    n = sum(len(rows) for rows in groups.values())
+def distribution_figures(groups: Groups) -> dict[str, dict]:
+    linked_all = groups.n_devices <= LINKED_FIGURES_MAX_DEVICES
     return {
         m: figures.metric_distribution(
-            figure_groups(groups, m, links=m == "pce_percent" or n <= LINKED_FIGURES_MAX_DEVICES),
-            m,
+            figure_groups(groups, m, links=m == "pce_percent" or linked_all), m
         )
         for m in METRICS
     }
+
+
+def excluded_devices(groups: Groups) -> list[dict[str, Any]]:
+    """Measured devices left out of the statistics, with their group and reason."""
+    d = groups.devices
+    url = device_url_template()
+    out = []
+    for name, idx in groups.items():
+        for i in idx[d.measured[idx] & d.excluded[idx]].tolist():
+            out.append(
+                {
+                    "group": name,
+                    "device_id": int(d.ids[i]),
+                    "url": url.format(int(d.ids[i])),
+                    "code": d.codes[i],
+                    "reason": d.reason(i),
+                    "pce_percent": d.value("pce_percent", i),
+                }
+            )
+    return out
+
+
+def unmeasured_count(groups: Groups) -> int:
+    d = groups.devices
+    return sum(int((~d.measured[idx]).sum()) for idx in groups.members.values())
 
 
 DEVICE_COLUMNS = [
@@ -139,20 +197,21 @@ DEVICE_COLUMNS = [
 ]
 
 
-def device_table(groups: dict[str, list[DeviceRow]]) -> list[list[Any]]:
+def device_table(groups: Groups) -> list[list[Any]]:
+    d = groups.devices
     return [
         [
-            r.code,
+            d.codes[i],
             name,
-            r.info["substrate_code"],
-            r.status,
-            r.excluded,
-            r.reason,
-            *(r.values.get(m) for m in METRICS),
-            " ".join(r.flags),
+            d.substrate_codes[i],
+            d.status[i],
+            bool(d.excluded[i]),
+            d.reason(i),
+            *(d.value(m, i) for m in METRICS),
+            " ".join(d.flags[i]),
         ]
-        for name, rows in groups.items()
-        for r in rows
+        for name, idx in groups.items()
+        for i in idx.tolist()
     ]
 
 
@@ -197,6 +256,11 @@ def stats_table(stats: list[dict]) -> list[list[Any]]:
 # Device traces drawn per panel (shared among its variants, at least 5 each); the mean, the
 # band, T80 and the table use every device.
 AGING_TRACES_PER_PANEL = 200
+# compute.aging.analyse_aging's defaults and levels (x / 100.0 of the reference), which the
+# per-device figures below reproduce.
+PERSIST_POINTS = 2
+EXTRAPOLATION_POINTS = 4
+T80, T95 = 80 / 100.0, 95 / 100.0
 
 
 def _sample(items: list, limit: int) -> list:
@@ -207,69 +271,157 @@ def _sample(items: list, limit: int) -> list:
     return [items[int(i * step)] for i in range(limit)]
 
 
-def aging_panel(study, rows: list[dict], metric: str = "pce_percent") -> tuple[dict, list[dict]]:
+def _crossing_times(
+    h: np.ndarray, y: np.ndarray, inside: np.ndarray, level: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """compute.aging.crossing_time for every row of a padded matrix at once (NaN: none).
+
+    The first k >= max(start, 1) from which y stays below ``level`` for PERSIST_POINTS points
+    (fewer at the end of a series), interpolated between k - 1 and k with the same float
+    operations as crossing_time.
+    """
+    below = (y < level[:, None]) & inside
+    run = below | ~inside  # past its end a series' run is cut short, as a slice is
+    held = run.copy()
+    for shift in range(1, PERSIST_POINTS):
+        later = np.ones_like(run)
+        later[:, :-shift] = run[:, shift:]
+        held &= later
+    k_all = np.arange(y.shape[1])
+    candidate = held & inside & (k_all[None, :] >= np.maximum(start, 1)[:, None])
+    rows = np.flatnonzero(candidate.any(axis=1))
+    k = candidate[rows].argmax(axis=1)
+    y0, y1 = y[rows, k - 1], y[rows, k]
+    h0, h1 = h[rows, k - 1], h[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (y0 - level[rows]) / (y0 - y1)
+        t = h0 + f * (h1 - h0)
+    out = np.full(y.shape[0], np.nan)
+    out[rows] = np.where(below[rows, k - 1], h0, t)
+    return out
+
+
+def aging_figures(series: AgingSeries) -> dict[str, Any]:
+    """Per-device T80, TS80, T95, peak and final ratios of one study, all devices at once.
+
+    The numbers are those of compute.aging.analyse_aging per device (tests compare them), from
+    one padded device x time matrix instead of a Python call per device. A device with fewer
+    than two points or a first value of zero cannot be normalised: ``valid`` is False for it.
+    ``series`` must hold at least one point.
+    """
+    ids = series.device_ids
+    new = np.ones(ids.size, dtype=bool)
+    new[1:] = ids[1:] != ids[:-1]
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, ids.size))
+    n, width = starts.size, int(lengths.max())
+    row = np.repeat(np.arange(n), lengths)
+    col = np.arange(ids.size) - np.repeat(starts, lengths)
+    h = np.full((n, width), np.nan)
+    v = np.full((n, width), np.nan)
+    h[row, col], v[row, col] = series.hours, series.values
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    valid = (lengths >= 2) & (v[:, 0] != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = v / v[:, :1]
+    y[~valid] = np.nan
+    inside &= valid[:, None]
+    last = np.maximum(lengths - 1, 0)
+    r = np.arange(n)
+    peak_at = np.where(inside, y, -np.inf).argmax(axis=1)
+    peak = y[r, peak_at]
+    from_start = np.zeros(n, dtype=int)
+    # T against the first point (level x 1.0), TS against the peak, from the peak on.
+    t80 = _crossing_times(h, y, inside, np.full(n, T80 * 1.0), from_start)
+    ts80 = _crossing_times(h, y, inside, T80 * peak, peak_at)
+    t95 = _crossing_times(h, y, inside, np.full(n, T95 * 1.0), from_start)
+    extrapolated = np.full(n, np.nan)
+    for i in np.flatnonzero(valid & np.isnan(t80)).tolist():
+        # A line through the last points, np.polyfit per device as analyse_aging fits it: only
+        # devices that never reach T80 need one.
+        e = _extrapolate(h[i, : lengths[i]], y[i, : lengths[i]], T80 * 1.0, EXTRAPOLATION_POINTS)
+        extrapolated[i] = np.nan if e is None else e
+    return {
+        "device_ids": ids[starts],
+        "lengths": lengths,
+        "hours": h,
+        "normalised": y,
+        "valid": valid,
+        "t80_h": t80,
+        "ts80_h": ts80,
+        "t95_h": t95,
+        "peak_ratio": peak,
+        "final_ratio": y[r, last],
+        "t80_extrapolated_h": extrapolated,
+    }
+
+
+AGING_FIGURES = ("t80_h", "ts80_h", "t95_h", "peak_ratio", "final_ratio", "t80_extrapolated_h")
+
+
+def _mean_figures(hours: list, mean: list) -> dict[str, Any]:
+    try:
+        result = compute.aging.analyse_aging(hours, mean).to_dict()
+    except ValueError:  # fewer than two time points: nothing to read off
+        return dict.fromkeys(AGING_FIGURES)
+    return {k: result.get(k) for k in AGING_FIGURES}
+
+
+def aging_panel(study: StabilityStudy, series: AgingSeries | None) -> tuple[dict, list[dict]]:
     """One storage condition: per-device normalised curves, per-variant mean ± std, T80s."""
-    by_device: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        if r.get(metric) is not None:
-            by_device[r["device_id"]].append(r)
-    variants: dict[str, dict] = {}
+    title = f"{study.name}"
+    if study.isos_protocol:
+        title += f" ({study.isos_protocol})"
+    if series is None or not series.device_ids.size:
+        return {"title": title, "variants": []}, []
+    a = aging_figures(series)
+    # NaN (not reached, or no valid series) is None in the table and the downloads.
+    columns = {k: [x if x == x else None for x in a[k].tolist()] for k in AGING_FIGURES}
+    url = device_url_template()
+    variants: dict[str, list[int]] = {}
     table = []
-    for points in by_device.values():
-        hours = [p["hours"] for p in points]
-        result = compute.aging.analyse_aging(hours, [p[metric] for p in points]).to_dict()
-        variant = variants.setdefault(points[0]["variant"], {"devices": [], "series": []})
-        variant["devices"].append(
-            {
-                "code": points[0]["code"],
-                "url": reverse("device", args=[points[0]["device_id"]]),
-                "hours": hours,
-                "values": [100.0 * v if v is not None else None for v in result["normalised"]],
-            }
-        )
-        variant["series"].append((hours, result["normalised"]))
+    for i, device_id in enumerate(a["device_ids"].tolist()):
+        label = series.devices[device_id]
         table.append(
             {
                 "study": study.code,
-                "device": points[0]["code"],
-                "variant": points[0]["variant"],
-                **_aging_figures(result),
+                "device": label["code"],
+                "variant": label["variant"],
+                **{k: columns[k][i] for k in AGING_FIGURES},
             }
         )
+        if a["valid"][i]:
+            variants.setdefault(label["variant"], []).append(i)
     panel_variants = []
     per_variant = max(5, AGING_TRACES_PER_PANEL // max(1, len(variants)))
-    for name, v in sorted(variants.items()):
-        agg = compute.aging.aggregate_series(v["series"])
-        mean_result = compute.aging.analyse_aging(agg["hours"], agg["mean"]).to_dict()
+    for name, rows in sorted(variants.items()):
+        curves = [
+            (a["hours"][i, : a["lengths"][i]], a["normalised"][i, : a["lengths"][i]]) for i in rows
+        ]
+        agg = compute.aging.aggregate_series(curves)
+        mean_figures = _mean_figures(agg["hours"], agg["mean"])
         panel_variants.append(
             {
                 "name": name,
                 "hours": agg["hours"],
                 "mean": [100.0 * x if x is not None else None for x in agg["mean"]],
                 "std": [100.0 * x if x is not None else None for x in agg["std"]],
-                "devices": _sample(v["devices"], per_variant),
-                "t80_h": mean_result.get("t80_h"),
+                "devices": [
+                    {
+                        "code": series.devices[int(a["device_ids"][i])]["code"],
+                        "url": url.format(int(a["device_ids"][i])),
+                        "hours": curves[j][0].tolist(),
+                        "values": (100.0 * curves[j][1]).tolist(),
+                    }
+                    for j, i in _sample(list(enumerate(rows)), per_variant)
+                ],
+                "t80_h": mean_figures["t80_h"],
             }
         )
         table.append(
-            {
-                "study": study.code,
-                "device": "(variant mean)",
-                "variant": name,
-                **_aging_figures(mean_result),
-            }
+            {"study": study.code, "device": "(variant mean)", "variant": name, **mean_figures}
         )
-    title = f"{study.name}"
-    if study.isos_protocol:
-        title += f" ({study.isos_protocol})"
     return {"title": title, "variants": panel_variants}, table
-
-
-def _aging_figures(result: dict) -> dict:
-    return {
-        k: result.get(k)
-        for k in ("t80_h", "ts80_h", "t95_h", "peak_ratio", "final_ratio", "t80_extrapolated_h")
-    }
 
 
 AGING_COLUMNS = [

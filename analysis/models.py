@@ -51,6 +51,8 @@ class JVResult(ResultBase):
     instrument_consistent = models.BooleanField(null=True)
 
     class Meta(ResultBase.Meta):
+        # The dashboards' reads use a covering index that migration 0002 creates on
+        # PostgreSQL only (NULLS LAST and INCLUDE are beyond Django's portable Index).
         indexes = [models.Index(fields=["device", "measured_at"])]
 
 

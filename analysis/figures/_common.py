@@ -8,11 +8,13 @@ building from numpy arrays instead ships base64 float64 that is 45 % larger than
 Every builder's output is validated with `go.Figure(result)` in the tests instead.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from django.core.serializers.json import DjangoJSONEncoder
 
 from . import palette
 
@@ -110,6 +112,16 @@ def base_layout(**extra: Any) -> dict:
 
 def figure(data: list[dict], layout: dict) -> dict:
     return {"data": data, "layout": layout}
+
+
+def to_json(fig: dict) -> str:
+    """The figure as JSON safe inside a <script> element, as ``json_script`` escapes it.
+
+    No spaces after separators (about a tenth of the size), and <, > and & as \\u escapes so
+    no text in a figure can close the element.
+    """
+    text = json.dumps(fig, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
 
 
 def empty_figure(message: str, x_title: str, y_title: str) -> dict:

@@ -2,9 +2,11 @@
 
 Input group: {"name": str, "values": [float|None, ...], "codes": [str, ...], "urls": [str, ...],
 "excluded": [bool, ...] (optional), "reasons": [str, ...] (optional)}; lists are per device and
-aligned. Excluded devices are drawn apart with their reason, never dropped, and never counted in
-the box or violin. Values that are None/NaN cannot be placed on an axis; they are counted in the
-tick label instead so the reader still sees that they exist.
+aligned. Without "codes" the points carry no code or link (a large comparison sends them once,
+with the PCE figure, rather than four times). Excluded devices are drawn apart with their
+reason, never dropped, and never counted in the box or violin. Values that are None/NaN cannot
+be placed on an axis; they are counted in the tick label instead so the reader still sees that
+they exist.
 """
 
 from collections.abc import Sequence
@@ -58,8 +60,8 @@ EXCLUDED_OFFSET = 0.38
 @dataclass
 class _Devices:
     values: np.ndarray
-    codes: list[str]
-    urls: list[str]
+    codes: list[str] | None  # None: the group came without codes (and links)
+    urls: list[str] | None
     reasons: list[str]
 
 
@@ -95,14 +97,20 @@ def _prepare(group: dict, color: str, scale: float) -> _Group:
     excluded = np.zeros(n, bool) if flags is None or len(flags) == 0 else np.asarray(flags, bool)
     if excluded.shape != (n,):
         raise ValueError(f"{group.get('name')!r}: 'excluded' must have one flag per value")
-    codes = json_strings(group.get("codes"), n, "?")
-    urls = json_strings(group.get("urls"), n)
+    given = group.get("codes")
+    linked = given is not None and len(given) > 0
+    codes = json_strings(given, n, "?") if linked else None
+    urls = json_strings(group.get("urls"), n) if linked else None
     reasons = json_strings(group.get("reasons"), n, "no reason recorded")
     finite = np.isfinite(values)
 
     def devices(mask: np.ndarray) -> _Devices:
-        picked = (_pick(items, mask) for items in (codes, urls, reasons))
-        return _Devices(values[mask], *picked)
+        return _Devices(
+            values[mask],
+            _pick(codes, mask) if codes is not None else None,
+            _pick(urls, mask) if urls is not None else None,
+            _pick(reasons, mask),
+        )
 
     return _Group(
         name=str(group.get("name", "")),
@@ -176,6 +184,11 @@ def _points_trace(
     group: _Group, position: int, metric: Metric, webgl: bool, ids: tuple[str, str], legend: bool
 ) -> dict:
     devices = group.included
+    value = f"{metric.label}: %{{y:{metric.hover_format}}} {metric.unit}"
+    links = {}
+    if devices.codes is not None:
+        links = {"text": devices.codes, "customdata": devices.urls}
+        value = f"<b>%{{text}}</b><br>{value}"
     return {
         "type": "scattergl" if webgl else "scatter",
         "mode": "markers",
@@ -184,12 +197,8 @@ def _points_trace(
         "showlegend": legend,
         "x": _jittered(position + POINTS_OFFSET, devices.values.size, JITTER, position),
         "y": json_floats(devices.values),
-        "text": devices.codes,
-        "customdata": devices.urls,
-        "hovertemplate": (
-            f"<b>%{{text}}</b><br>{metric.label}: %{{y:{metric.hover_format}}} {metric.unit}"
-            "<extra>%{fullData.name}</extra>"
-        ),
+        **links,
+        "hovertemplate": f"{value}<extra>%{{fullData.name}}</extra>",
         "marker": {
             "color": group.color,
             "size": 4 if webgl else 7,
@@ -205,16 +214,20 @@ def _excluded_trace(
     groups: list[_Group], metric: Metric, webgl: bool, ids: tuple[str, str], legend: bool
 ) -> dict | None:
     x, y, codes, urls, notes = [], [], [], [], []
+    linked = any(g.excluded.codes is not None for g in groups)
     for position, group in enumerate(groups):
         devices = group.excluded
+        n = devices.values.size
         seed = 10_000 + position
-        x += _jittered(position + EXCLUDED_OFFSET, devices.values.size, 0.03, seed)
+        x += _jittered(position + EXCLUDED_OFFSET, n, 0.03, seed)
         y += json_floats(devices.values)
-        codes += devices.codes
-        urls += devices.urls
+        codes += devices.codes if devices.codes is not None else ["?"] * n
+        urls += devices.urls if devices.urls is not None else [""] * n
         notes += [f"{group.name}: excluded ({reason})" for reason in devices.reasons]
     if not y:
         return None
+    value = f"%{{hovertext}}<br>{metric.label}: %{{y:{metric.hover_format}}} {metric.unit}"
+    links = {"text": codes, "customdata": urls} if linked else {}
     return {
         "type": "scattergl" if webgl else "scatter",
         "mode": "markers",
@@ -223,13 +236,9 @@ def _excluded_trace(
         "showlegend": legend,
         "x": x,
         "y": y,
-        "text": codes,
-        "customdata": urls,
+        **links,
         "hovertext": notes,
-        "hovertemplate": (
-            f"<b>%{{text}}</b><br>%{{hovertext}}<br>{metric.label}: "
-            f"%{{y:{metric.hover_format}}} {metric.unit}<extra></extra>"
-        ),
+        "hovertemplate": (f"<b>%{{text}}</b><br>{value}" if linked else value) + "<extra></extra>",
         "marker": {"color": palette.EXCLUDED, "symbol": "x", "size": 8, "opacity": 0.9},
         "xaxis": ids[0],
         "yaxis": ids[1],

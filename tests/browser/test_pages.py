@@ -121,3 +121,30 @@ def test_a_zip_dropped_on_the_upload_page_reports_every_file(page, measured):
     assert "unknown format" in rows.filter(has_text="broken.txt").inner_text()
     summary = rows.filter(has_text="day.zip").last  # rows are prepended: the zip's own is last
     assert "1 created, 0 duplicate, 1 failed" in summary.inner_text()
+
+
+def test_the_comparison_and_the_aging_page_draw_every_figure(page, measured):
+    from datetime import timedelta
+
+    from analysis.models import JVResult, StabilityStudy
+
+    a = measured["a"]
+    first = JVResult.objects.filter(device=a.devices[0]).first()
+    study = StabilityStudy.objects.create(
+        project=a.batch.project,
+        code="ST-1",
+        name="argon",
+        atmosphere="argon",
+        started_at=first.measured_at - timedelta(hours=1),
+    )
+    study.devices.add(*a.devices)
+    login(page, "owner", "owner-pass-123")
+    page.goto(f"{page.base}/compare/?by=variant&per=substrate")
+    for name in ("fig-pce", "fig-voc", "fig-jsc", "fig-ff"):
+        page.wait_for_selector(f"#{name}-plot[data-rendered=true]")
+    assert page.locator("#fig-pce-plot g.trace.scatter path.point").count() == len(a.devices)
+    page.goto(f"{page.base}/aging/")
+    page.wait_for_selector("#fig-aging-plot[data-rendered=true]")
+    # One scan per device: nothing to age yet, but every device has its row.
+    rows = page.locator("table.data tbody tr")
+    assert rows.count() == len(a.devices)

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fabrication.models import LigandExchangeRecipe, LigandExchangeRun
@@ -58,27 +59,24 @@ def test_large_comparisons_carry_device_links_only_on_the_pce_figure(db):
     import json
 
     from analysis import dashboards
-    from analysis.metrics import DeviceRow
+    from analysis.metrics import Groups
 
-    def rows(n, offset):
-        return [
-            DeviceRow(
-                device_id=offset + i,
-                code=f"D{offset + i}",
-                status="ok",
-                status_reason="",
-                values={"pce_percent": 10.0, "voc_v": 0.6, "jsc_ma_cm2": 25.0, "ff": 0.6},
-                info={"substrate_code": "S"},
-                measured=True,
-            )
-            for i in range(n)
-        ]
+    from .columns import device_columns
 
-    small = dashboards.distribution_figures({"a": rows(10, 0), "b": rows(10, 100)})
+    def groups(n):
+        devices = device_columns(
+            [{"pce_percent": 10.0, "voc_v": 0.6, "jsc_ma_cm2": 25.0, "ff": 0.6}] * (2 * n)
+        )
+        return Groups(devices, {"a": np.arange(n), "b": np.arange(n, 2 * n)})
+
+    small = dashboards.distribution_figures(groups(10))
     assert all("/devices/" in json.dumps(f) for f in small.values())
-    big = dashboards.distribution_figures({"a": rows(1500, 0), "b": rows(1500, 5000)})
+    big = dashboards.distribution_figures(groups(1500))
     assert "/devices/" in json.dumps(big["pce_percent"])
     assert "/devices/" not in json.dumps(big["voc_v"])
+    # Unlinked figures carry no per-point text at all, not 3,000 "?" codes.
+    points = [t for t in big["voc_v"]["data"] if t["type"] == "scattergl"]
+    assert points and all("text" not in t and "%{text}" not in t["hovertemplate"] for t in points)
 
 
 def test_aging_panels_draw_a_sample_of_device_traces_but_count_every_device():
