@@ -3,9 +3,23 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqdlab.settings")
 
 app = Celery("cqdlab")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(**kwargs) -> None:
+    """Around each task what Django does around each request: drop a connection that broke
+    or outlived DB_CONN_MAX_AGE, keep a healthy one (CELERY_DB_REUSE_MAX stops Celery from
+    closing every connection after every task)."""
+    if getattr(kwargs.get("task") and kwargs["task"].request, "is_eager", False):
+        return  # in-process (no broker): the caller's connection and transaction, leave them
+    from django.db import close_old_connections
+
+    close_old_connections()
