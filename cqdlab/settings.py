@@ -209,8 +209,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 
 # --- Analysis ---------------------------------------------------------------------------------
-# Bulk imports send their analyses as tasks of this many measurements (measurements/services.py).
+# Analyses travel to the workers in tasks of up to this many measurements: a bulk import's
+# files, and single uploads that keep arriving at one web process, one task per linger time
+# (an upload after a quiet spell goes at once; 0: every upload its own task). See
+# measurements/dispatch.py.
 ANALYSIS_CHUNK = env_int("ANALYSIS_CHUNK", 10)
+ANALYSIS_LINGER_MS = env_float("ANALYSIS_LINGER_MS", 200.0)
 # Scaling out: send some kinds to their own queue, e.g. "trpl:fits,absorbance:fits", and run
 # `celery -A cqdlab worker -Q fits` on another host. Unlisted kinds use the default queue.
 ANALYSIS_QUEUES = dict(

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +20,10 @@ from analysis.compute import json_safe
 from fabrication.models import Device, Film, Synthesis
 
 from . import parsers
+from .dispatch import batched_analysis, enqueue_on_commit, queue_for, send
 from .models import Kind, Measurement, RawFile, Status
+
+__all__ = ["batched_analysis", "enqueue_on_commit", "queue_for"]  # re-exported for callers
 
 Target = Device | Film | Synthesis
 # Device measurements: they need a pixel with an area and feed the device's figures.
@@ -242,88 +241,6 @@ def _raw_file_row(sha: str, size: int, name: str) -> RawFile:
     return raw
 
 
-def enqueue_on_commit(measurement_id: int, kind: str) -> None:
-    """Send the analysis task once the row is committed, so the worker always finds it."""
-    transaction.on_commit(lambda: _dispatch(measurement_id, kind))
-
-
-def queue_for(kind: str) -> str | None:
-    """The queue of a kind (ANALYSIS_QUEUES), or None for the default one."""
-    return settings.ANALYSIS_QUEUES.get(kind)
-
-
-# Inside `batched_analysis()`, committed ids gather here and go out as one task per chunk.
-_batch: ContextVar[AnalysisBatch | None] = ContextVar("cqdlab_analysis_batch", default=None)
-
-
-class AnalysisBatch:
-    """Committed measurements of one bulk import, sent CHUNK at a time per queue.
-
-    A zip of 1000 files as 1000 task messages spends more CPU on the broker round trips and
-    the worker's per-task overhead than on the analyses; chunks of ANALYSIS_CHUNK keep two
-    workers busy from the first chunk on and cut that overhead by the chunk size.
-    """
-
-    def __init__(self, size: int):
-        self.size = max(1, size)
-        self.pending: dict[str | None, list[int]] = {}
-
-    def add(self, measurement_id: int, kind: str) -> None:
-        queue = queue_for(kind)
-        ids = self.pending.setdefault(queue, [])
-        ids.append(measurement_id)
-        if len(ids) >= self.size:
-            self._send(queue)
-
-    def flush(self) -> None:
-        for queue in list(self.pending):
-            self._send(queue)
-
-    def _send(self, queue: str | None) -> None:
-        ids = self.pending.pop(queue, [])
-        if ids:
-            _send_many(ids, queue)
-
-
-@contextmanager
-def batched_analysis(size: int | None = None) -> Iterator[AnalysisBatch]:
-    """Send the analyses queued in this block in chunks (bulk imports). What was never sent
-    (the request died half-way) stays queued in the database for the sweeper."""
-    batch = AnalysisBatch(size or settings.ANALYSIS_CHUNK)
-    token = _batch.set(batch)
-    try:
-        yield batch
-    finally:
-        _batch.reset(token)
-        batch.flush()
-
-
-def _dispatch(measurement_id: int, kind: str) -> None:
-    batch = _batch.get()
-    if batch is not None:
-        batch.add(measurement_id, kind)
-    else:
-        _send(measurement_id, kind)
-
-
-def _send(measurement_id: int, kind: str) -> None:
-    _send_many([measurement_id], queue_for(kind))
-
-
-def _send_many(ids: list[int], queue: str | None) -> None:
-    from .tasks import analyse_measurement, analyse_measurements
-
-    try:
-        if len(ids) == 1:
-            analyse_measurement.apply_async((ids[0],), queue=queue)
-        else:
-            analyse_measurements.apply_async((ids,), queue=queue)
-    except Exception:  # noqa: BLE001 - broker down: the rows stay queued for the sweeper
-        logging.getLogger(__name__).warning(
-            "Could not enqueue measurements %s; the sweeper will retry", ids[:20], exc_info=True
-        )
-
-
 def measurement_requeue(measurement: Measurement) -> bool:
     """Queue a measurement for analysis again (after an analysis change). False if running."""
     updated = (
@@ -351,7 +268,7 @@ def sweep_stale(
     )
     Measurement.objects.filter(id__in=[i for i, _ in waiting]).update(queued_at=now)
     for measurement_id, kind in waiting:
-        _send(measurement_id, kind)
+        send(measurement_id, kind)
         resent += 1
     limit = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     for m in Measurement.objects.filter(status=Status.RUNNING, started_at__lt=now - limit):
@@ -365,6 +282,6 @@ def sweep_stale(
         elif Measurement.objects.filter(id=m.id, status=Status.RUNNING).update(
             status=Status.QUEUED, queued_at=now
         ):
-            _send(m.id, m.kind)
+            send(m.id, m.kind)
             resent += 1
     return {"resent": resent, "failed": failed}

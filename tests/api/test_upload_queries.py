@@ -88,3 +88,33 @@ def test_a_bulk_import_sends_its_analyses_in_chunks(world, settings, monkeypatch
     assert len(created) == 7
     assert [len(chunk) for chunk in sent] == [3, 3, 1]
     assert sorted(i for chunk in sent for i in chunk) == created
+
+
+def test_single_uploads_close_together_share_a_task_and_none_is_lost(monkeypatch):
+    """The web process's dispatcher: ids that arrive within the linger time go out together,
+    at most ANALYSIS_CHUNK per task, each exactly once; a lone id goes out alone, promptly."""
+    import threading
+    import time
+
+    from measurements import dispatch
+
+    sent: list[list[int]] = []
+    done = threading.Event()
+
+    def record(ids, queue):
+        sent.append(list(ids))
+        if sum(map(len, sent)) >= 8:
+            done.set()
+
+    monkeypatch.setattr(dispatch, "send_many", record)
+    coalescer = dispatch.Coalescer(linger_s=0.05, size=3)
+    for i in range(7):
+        coalescer.add(i, None)
+    assert done.wait(0) is False
+    time.sleep(0.3)  # the seven went in rounds of at most three
+    assert sorted(i for chunk in sent for i in chunk) == list(range(7))
+    assert all(len(chunk) <= 3 for chunk in sent) and len(sent) < 7
+    started = time.monotonic()
+    coalescer.add(99, None)
+    assert done.wait(2.0)
+    assert sent[-1] == [99] and time.monotonic() - started < 1.0
