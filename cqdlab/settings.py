@@ -151,7 +151,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Password guessing and runaway instrument scripts are slowed down, not lab work.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["cqdlab.throttling.ScopedWindowThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH", "20/min"),
         "uploads": env_str("THROTTLE_UPLOADS", "6000/min"),
