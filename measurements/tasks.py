@@ -30,18 +30,14 @@ def analyse_measurement(self, measurement_id: int) -> str:
 
 @shared_task(**RETRY)
 def analyse_measurements(self, measurement_ids: list[int]) -> dict[str, int]:
-    """A chunk of a bulk import. Each measurement is claimed and stored on its own, so a
-    retried or redelivered chunk skips what already succeeded and redoes only the rest."""
-    from analysis.pipeline import run_analysis
+    """A chunk (a bulk import's files, or single uploads that arrived together): claimed and
+    stored with a few queries for all of it, but each measurement succeeds or fails on its
+    own, and a retried or redelivered chunk skips what already succeeded."""
+    from analysis.pipeline import run_analyses
 
-    outcomes: dict[str, int] = {}
-    redelivered = _redelivered(self)
-    for measurement_id in measurement_ids:
-        outcome = run_analysis(
-            measurement_id, redelivered=redelivered, worker=self.request.hostname or ""
-        )
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return run_analyses(
+        measurement_ids, redelivered=_redelivered(self), worker=self.request.hostname or ""
+    )
 
 
 @shared_task(ignore_result=True)

@@ -118,3 +118,60 @@ def test_single_uploads_close_together_share_a_task_and_none_is_lost(monkeypatch
     coalescer.add(99, None)
     assert done.wait(2.0)
     assert sent[-1] == [99] and time.monotonic() - started < 1.0
+
+
+def _queued_uploads(world, n: int, tag: str = "") -> list[int]:
+    from measurements import services
+
+    ids = []
+    for i in range(n):
+        device = world["a"].devices[i % len(world["a"].devices)]
+        measurement, _ = services.measurement_create(
+            user=world["users"]["owner"],
+            target=device,
+            data=JV_A.read_bytes() + f"\n# {tag}{i}\n".encode(),
+            filename=f"scan{i}.txt",
+        )
+        ids.append(measurement.id)
+    return ids
+
+
+def test_a_chunk_is_analysed_with_the_same_queries_whatever_its_size(world):
+    from analysis.models import JVResult
+    from analysis.pipeline import run_analyses
+
+    counts = []
+    for n in (2, 6):
+        ids = _queued_uploads(world, n, tag=f"round{n}-")
+        with CaptureQueriesContext(connection) as ctx:
+            outcome = run_analyses(ids)
+        assert outcome == {"skipped": 0, "succeeded": n}
+        assert JVResult.objects.filter(measurement_id__in=ids).count() == n
+        counts.append(_statements(ctx))
+    # claim (select for update, update); read the rows; lock, mark succeeded, insert results
+    assert counts == [6, 6]
+
+
+def test_a_chunk_skips_what_is_done_and_fails_only_the_bad_file(world, monkeypatch):
+    from analysis import pipeline
+    from analysis.models import JVResult
+
+    ids = _queued_uploads(world, 3)
+    assert pipeline.run_analysis(ids[0]) == "succeeded"
+    real = pipeline.analyse_parsed
+
+    def broken_for_the_last(measurement, parsed):
+        if measurement.id == ids[2]:
+            raise pipeline.AnalysisError("no light J-V curve in the file")
+        return real(measurement, parsed)
+
+    monkeypatch.setattr(pipeline, "analyse_parsed", broken_for_the_last)
+    assert pipeline.run_analyses(ids) == {"skipped": 1, "failed": 1, "succeeded": 1}
+    status = dict(Measurement.objects.filter(id__in=ids).values_list("id", "status"))
+    assert status == {ids[0]: "succeeded", ids[1]: "succeeded", ids[2]: "failed"}
+    assert Measurement.objects.get(id=ids[2]).error == "no light J-V curve in the file"
+    assert JVResult.objects.filter(measurement_id__in=ids).count() == 2
+    # A re-analysis of a chunk replaces the earlier results instead of adding to them.
+    Measurement.objects.filter(id__in=ids[:2]).update(status="queued")
+    assert pipeline.run_analyses(ids[:2])["succeeded"] == 2
+    assert JVResult.objects.filter(measurement_id__in=ids).count() == 2
