@@ -199,6 +199,8 @@ DEVICE_COLUMNS = [
 
 def device_table(groups: Groups) -> list[list[Any]]:
     d = groups.devices
+    # Each metric column once as Python floats (None where not finite), not a call per cell.
+    columns = {m: [v if v - v == 0 else None for v in d.values[m].tolist()] for m in METRICS}
     return [
         [
             d.codes[i],
@@ -207,7 +209,7 @@ def device_table(groups: Groups) -> list[list[Any]]:
             d.status[i],
             bool(d.excluded[i]),
             d.reason(i),
-            *(d.value(m, i) for m in METRICS),
+            *(columns[m][i] for m in METRICS),
             " ".join(d.flags[i]),
         ]
         for name, idx in groups.items()

@@ -19,6 +19,7 @@ from fabrication.selectors import WRITE_ROLES, projects_for, role_in, scoped
 from measurements.models import Measurement, Status
 
 from . import dashboards, figures
+from .exports import FORMATS as EXPORT_FORMATS
 from .exports import table_response
 from .metrics import GROUPINGS, Groups, aging_rows, device_rows, group_rows
 from .models import StabilityStudy
@@ -102,9 +103,9 @@ def _page_url(obj) -> str | None:
 
 
 def _export_or_none(request, name: str, groups: Groups) -> HttpResponse | None:
-    """The statistics or the device table as CSV/Excel, before any figure is built."""
+    """The statistics or the device table as CSV/Excel/JSON, before any figure is built."""
     fmt = request.GET.get("export")
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in EXPORT_FORMATS:
         return None
     if request.GET.get("table") == "stats":
         stats = dashboards.group_stats(groups)
@@ -199,7 +200,7 @@ def aging(request: HttpRequest) -> HttpResponse:
         panels.append(panel)
         table.extend(study_table)
     fmt = request.GET.get("export")
-    if fmt in ("csv", "xlsx"):
+    if fmt in EXPORT_FORMATS:
         return table_response(
             "aging-t80",
             dashboards.AGING_COLUMNS,

@@ -267,6 +267,11 @@ def pages(ids: dict[str, Any]) -> dict[str, str]:
         "compare by variant": "/compare/?by=variant",
         "compare by recipe, per substrate": "/compare/?by=recipe&per=substrate",
         "aging": "/aging/",
+        # The same data for scripts (?export=json): the device and statistics tables.
+        "batch devices, JSON": f"/batches/{ids['batch_id']}/?export=json",
+        "compare by variant, devices JSON": "/compare/?by=variant&export=json",
+        "compare by variant, statistics JSON": "/compare/?by=variant&export=json&table=stats",
+        "aging T80 table, JSON": "/aging/?export=json",
     }
 
 

@@ -55,6 +55,29 @@ def test_the_comparison_shows_only_the_chosen_groups(client, world, two_recipes)
     assert xlsx.content[:2] == b"PK"
 
 
+def test_dashboard_tables_come_as_json_for_scripts(client, world, two_recipes):
+    """?export=json: the same table as the CSV, as columns + rows (what pandas reads)."""
+    import csv
+    import io
+
+    client.force_login(world["users"]["owner"])
+    for table in ("stats", "devices"):
+        query = {"by": "recipe", "table": table}
+        body = client.get("/compare/", {**query, "export": "json"}).json()
+        text = client.get("/compare/", {**query, "export": "csv"}).content.decode()
+        header, *lines = list(csv.reader(io.StringIO(text)))
+        assert body["columns"] == header
+        assert len(body["rows"]) == len(lines) > 0
+        assert [str(v) if v is not None else "" for v in body["rows"][0]] == [
+            cell for cell in lines[0]
+        ]
+    batch = world["a"].batch
+    rows = client.get(f"/batches/{batch.pk}/", {"export": "json"}).json()["rows"]
+    assert len(rows) == len(world["a"].devices)
+    aging = client.get("/aging/", {"export": "json"})
+    assert aging.status_code == 200 and "rows" in aging.json()
+
+
 def test_large_comparisons_carry_device_links_only_on_the_pce_figure(db):
     import json
 
