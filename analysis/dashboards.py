@@ -13,7 +13,7 @@ import numpy as np
 from django.urls import reverse
 
 from . import compute, figures
-from .compute.aging import _extrapolate
+from .compute.aging import extrapolate_crossing
 from .metrics import METRICS, AgingSeries, Groups
 
 if TYPE_CHECKING:
@@ -341,7 +341,9 @@ def aging_figures(series: AgingSeries) -> dict[str, Any]:
     for i in np.flatnonzero(valid & np.isnan(t80)).tolist():
         # A line through the last points, np.polyfit per device as analyse_aging fits it: only
         # devices that never reach T80 need one.
-        e = _extrapolate(h[i, : lengths[i]], y[i, : lengths[i]], T80 * 1.0, EXTRAPOLATION_POINTS)
+        e = extrapolate_crossing(
+            h[i, : lengths[i]], y[i, : lengths[i]], T80 * 1.0, EXTRAPOLATION_POINTS
+        )
         extrapolated[i] = np.nan if e is None else e
     return {
         "device_ids": ids[starts],

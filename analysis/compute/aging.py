@@ -61,7 +61,7 @@ def crossing_time(
     return None, False
 
 
-def _extrapolate(h: np.ndarray, y: np.ndarray, level: float, n_last: int) -> float | None:
+def extrapolate_crossing(h: np.ndarray, y: np.ndarray, level: float, n_last: int) -> float | None:
     """Time at which a line through the last points reaches the level (None if not falling)."""
     n = min(n_last, h.size)
     if n < 2:
@@ -104,7 +104,7 @@ def analyse_aging(
             figs[key] = val
             reached[key] = val is not None
             if val is None:
-                extra[key] = _extrapolate(h, y, lvl * ref, extrapolation_points)
+                extra[key] = extrapolate_crossing(h, y, lvl * ref, extrapolation_points)
                 flags.append(f"{key}_not_reached")
                 if extra[key] is not None:
                     flags.append(f"{key}_extrapolated")
