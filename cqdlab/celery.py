@@ -18,7 +18,8 @@ def _close_old_connections(**kwargs) -> None:
     """Around each task what Django does around each request: drop a connection that broke
     or outlived DB_CONN_MAX_AGE, keep a healthy one (CELERY_DB_REUSE_MAX stops Celery from
     closing every connection after every task)."""
-    if getattr(kwargs.get("task") and kwargs["task"].request, "is_eager", False):
+    task = kwargs.get("task")
+    if task is not None and task.request.is_eager:
         return  # in-process (no broker): the caller's connection and transaction, leave them
     from django.db import close_old_connections
 

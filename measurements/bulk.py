@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from fabrication.models import Device, Film, Synthesis
 from fabrication.selectors import WRITE_ROLES, project_ids_for
 
-from . import services
+from . import dispatch, services
 
 MANIFEST_NAMES = ("manifest.csv", "MANIFEST.csv")
 MAX_ZIP_FILES = 5000
@@ -192,7 +192,7 @@ def import_files(
 ) -> list[ReportLine]:
     finder = TargetFinder(user)
     report = []
-    with services.batched_analysis():
+    with dispatch.batched_analysis():
         for name, reader, problem in files:
             base = posixpath.basename(name)
             if base in MANIFEST_NAMES or base.startswith(".") or "__MACOSX" in name:

@@ -12,8 +12,8 @@ process killed while it waited) is still `queued`, and the sweeper sends it agai
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -55,9 +55,11 @@ def send_many(ids: list[int], queue: str | None) -> None:
         )
 
 
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _send_pending(pending: dict[str | None, list[int]], size: int) -> None:
+    """Every queue's ids, ``size`` per task."""
+    for queue, ids in pending.items():
+        for start in range(0, len(ids), size):
+            send_many(ids[start : start + size], queue)
 
 
 # --- bulk imports -----------------------------------------------------------------------------
@@ -81,8 +83,7 @@ class AnalysisBatch:
             send_many(self.pending.pop(queue), queue)
 
     def flush(self) -> None:
-        for queue, ids in self.pending.items():
-            send_many(ids, queue)
+        _send_pending(self.pending, self.size)
         self.pending = {}
 
 
@@ -115,7 +116,6 @@ class Coalescer:
         self.cond = threading.Condition()
         self.pending: dict[str | None, list[int]] = {}
         self.thread: threading.Thread | None = None
-        self.pid = 0
         self.last_sent = 0.0
 
     def add(self, measurement_id: int, queue: str | None) -> None:
@@ -125,9 +125,8 @@ class Coalescer:
             self.cond.notify()
 
     def _ensure_thread(self) -> None:
-        # A forked web worker inherits the object but not the thread: start one per process.
-        if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
-            self.pid = os.getpid()
+        # A forked process inherits the object but not the thread (is_alive() is then False).
+        if self.thread is None or not self.thread.is_alive():
             self.thread = threading.Thread(target=self._run, name="cqdlab-dispatch", daemon=True)
             self.thread.start()
 
@@ -150,33 +149,22 @@ class Coalescer:
     def flush(self) -> None:
         with self.cond:
             taken, self.pending = self.pending, {}
-        self._send(taken)
-
-    def _send(self, taken: dict[str | None, list[int]]) -> None:
-        for queue, ids in taken.items():
-            for chunk in _chunks(ids, self.size):
-                send_many(chunk, queue)
+        _send_pending(taken, self.size)
 
     def _run(self) -> None:
         while True:
             try:
-                self._send(self._take())
+                _send_pending(self._take(), self.size)
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
                 log.exception("analysis dispatch failed; the sweeper re-sends queued rows")
 
 
-_coalescer: Coalescer | None = None
-_coalescer_lock = threading.Lock()
-
-
-def _coalesce(measurement_id: int, queue: str | None) -> None:
-    global _coalescer
-    if _coalescer is None:
-        with _coalescer_lock:
-            if _coalescer is None:
-                _coalescer = Coalescer(settings.ANALYSIS_LINGER_MS / 1000, settings.ANALYSIS_CHUNK)
-                atexit.register(_coalescer.flush)  # a graceful stop sends what still waits
-    _coalescer.add(measurement_id, queue)
+@functools.cache
+def _coalescer() -> Coalescer:
+    """This process's dispatcher, made at its first upload."""
+    coalescer = Coalescer(settings.ANALYSIS_LINGER_MS / 1000, settings.ANALYSIS_CHUNK)
+    atexit.register(coalescer.flush)  # a graceful stop sends what still waits
+    return coalescer
 
 
 def _dispatch(measurement_id: int, kind: str) -> None:
@@ -189,4 +177,4 @@ def _dispatch(measurement_id: int, kind: str) -> None:
     if settings.ANALYSIS_LINGER_MS <= 0 or app.conf.task_always_eager:
         send(measurement_id, kind)  # in-process analysis (no broker) runs right here
         return
-    _coalesce(measurement_id, queue_for(kind))
+    _coalescer().add(measurement_id, queue_for(kind))

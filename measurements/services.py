@@ -20,10 +20,8 @@ from analysis.compute import json_safe
 from fabrication.models import Device, Film, Synthesis
 
 from . import parsers
-from .dispatch import batched_analysis, enqueue_on_commit, queue_for, send
+from .dispatch import enqueue_on_commit, send
 from .models import Kind, Measurement, RawFile, Status
-
-__all__ = ["batched_analysis", "enqueue_on_commit", "queue_for"]  # re-exported for callers
 
 Target = Device | Film | Synthesis
 # Device measurements: they need a pixel with an area and feed the device's figures.

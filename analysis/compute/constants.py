@@ -16,13 +16,3 @@ STC_IRRADIANCE_MW_CM2: float = 100.0  # 1000 W/m2, AM1.5G
 def thermal_voltage(temperature_c: float = 25.0) -> float:
     """k_B T / q in volts for a temperature in degrees Celsius (25.693 mV at 25 C)."""
     return K_B * (float(temperature_c) + ZERO_C_IN_K) / Q
-
-
-def nm_to_ev(wavelength_nm):
-    """Photon energy in eV for a wavelength in nm (works on floats and arrays)."""
-    return HC_EV_NM / wavelength_nm
-
-
-def ev_to_nm(energy_ev):
-    """Wavelength in nm for a photon energy in eV (works on floats and arrays)."""
-    return HC_EV_NM / energy_ev

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from measurements import services
+from measurements import dispatch, services
 from measurements.models import Measurement
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -49,6 +49,6 @@ def test_a_measurement_stuck_running_is_retried_then_failed_with_a_reason(world)
 
 def test_kinds_can_be_routed_to_their_own_queue(world, settings):
     m = _queued_without_message(world)
-    assert services.queue_for(m.kind) is None
+    assert dispatch.queue_for(m.kind) is None
     settings.ANALYSIS_QUEUES = {"jv": "fast", "trpl": "fits"}
-    assert services.queue_for(m.kind) == "fast"
+    assert dispatch.queue_for(m.kind) == "fast"
