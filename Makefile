@@ -32,6 +32,7 @@ test: $(DEV_STAMP)
 	@scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	scripts/with-services.sh $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 

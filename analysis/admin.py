@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from fabrication.admin import ProjectScopedAdmin
+from core.admin import ProjectScopedAdmin
 
 from .models import StabilityStudy
 
@@ -22,8 +22,8 @@ class StabilityStudyAdmin(ProjectScopedAdmin):
     filter_horizontal = ["devices"]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        from core.access import scoped
         from fabrication.models import Device
-        from fabrication.selectors import scoped
 
         if db_field.name == "devices":
             kwargs["queryset"] = scoped(Device.objects.all(), request.user)

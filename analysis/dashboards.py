@@ -13,8 +13,9 @@ import numpy as np
 from django.urls import reverse
 
 from . import compute, figures
-from .compute.aging import extrapolate_crossing
-from .metrics import METRICS, AgingSeries, Groups
+from .compute.downsample import evenly_spaced
+from .selectors.aging import AgingSeries
+from .selectors.devices import METRICS, Groups
 
 if TYPE_CHECKING:
     from .models import StabilityStudy
@@ -99,19 +100,6 @@ def group_stats(groups: Groups) -> list[dict[str, Any]]:
     return table
 
 
-def _substrate_means(groups: Groups, kept: np.ndarray, metric: str) -> list[float]:
-    """Mean per substrate, in order of first appearance, summed as Python's sum() does."""
-    d = groups.devices
-    values = d.values[metric][kept]
-    finite = np.isfinite(values)
-    sums: dict[int, list[float]] = {}
-    for substrate, v in zip(
-        d.substrate_ids[kept][finite].tolist(), values[finite].tolist(), strict=True
-    ):
-        sums.setdefault(substrate, []).append(v)
-    return [sum(v) / len(v) for v in sums.values()]
-
-
 MAX_PAIRWISE_GROUPS = 8
 
 
@@ -128,7 +116,8 @@ def significance(
     for name, idx in groups.items():
         kept = _kept(groups, idx)
         if per == "substrate":
-            samples[name] = _substrate_means(groups, kept, metric)
+            means = compute.stats.substrate_means(d.values[metric][kept], d.substrate_ids[kept])
+            samples[name] = means["mean"]
         else:
             samples[name] = _finite(d.values[metric][kept])
     names = list(samples)
@@ -258,106 +247,6 @@ def stats_table(stats: list[dict]) -> list[list[Any]]:
 # Device traces drawn per panel (shared among its variants, at least 5 each); the mean, the
 # band, T80 and the table use every device.
 AGING_TRACES_PER_PANEL = 200
-# compute.aging.analyse_aging's defaults and levels (x / 100.0 of the reference), which the
-# per-device figures below reproduce.
-PERSIST_POINTS = 2
-EXTRAPOLATION_POINTS = 4
-T80, T95 = 80 / 100.0, 95 / 100.0
-
-
-def _sample(items: list, limit: int) -> list:
-    """At most ``limit`` items, evenly spaced, so a 1000-device study stays light to draw."""
-    if len(items) <= limit:
-        return items
-    step = len(items) / limit
-    return [items[int(i * step)] for i in range(limit)]
-
-
-def _crossing_times(
-    h: np.ndarray, y: np.ndarray, inside: np.ndarray, level: np.ndarray, start: np.ndarray
-) -> np.ndarray:
-    """compute.aging.crossing_time for every row of a padded matrix at once (NaN: none).
-
-    The first k >= max(start, 1) from which y stays below ``level`` for PERSIST_POINTS points
-    (fewer at the end of a series), interpolated between k - 1 and k with the same float
-    operations as crossing_time.
-    """
-    below = (y < level[:, None]) & inside
-    run = below | ~inside  # past its end a series' run is cut short, as a slice is
-    held = run.copy()
-    for shift in range(1, PERSIST_POINTS):
-        later = np.ones_like(run)
-        later[:, :-shift] = run[:, shift:]
-        held &= later
-    k_all = np.arange(y.shape[1])
-    candidate = held & inside & (k_all[None, :] >= np.maximum(start, 1)[:, None])
-    rows = np.flatnonzero(candidate.any(axis=1))
-    k = candidate[rows].argmax(axis=1)
-    y0, y1 = y[rows, k - 1], y[rows, k]
-    h0, h1 = h[rows, k - 1], h[rows, k]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = (y0 - level[rows]) / (y0 - y1)
-        t = h0 + f * (h1 - h0)
-    out = np.full(y.shape[0], np.nan)
-    out[rows] = np.where(below[rows, k - 1], h0, t)
-    return out
-
-
-def aging_figures(series: AgingSeries) -> dict[str, Any]:
-    """Per-device T80, TS80, T95, peak and final ratios of one study, all devices at once.
-
-    The numbers are those of compute.aging.analyse_aging per device (tests compare them), from
-    one padded device x time matrix instead of a Python call per device. A device with fewer
-    than two points or a first value of zero cannot be normalised: ``valid`` is False for it.
-    ``series`` must hold at least one point.
-    """
-    ids = series.device_ids
-    new = np.ones(ids.size, dtype=bool)
-    new[1:] = ids[1:] != ids[:-1]
-    starts = np.flatnonzero(new)
-    lengths = np.diff(np.append(starts, ids.size))
-    n, width = starts.size, int(lengths.max())
-    row = np.repeat(np.arange(n), lengths)
-    col = np.arange(ids.size) - np.repeat(starts, lengths)
-    h = np.full((n, width), np.nan)
-    v = np.full((n, width), np.nan)
-    h[row, col], v[row, col] = series.hours, series.values
-    inside = np.arange(width)[None, :] < lengths[:, None]
-    valid = (lengths >= 2) & (v[:, 0] != 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = v / v[:, :1]
-    y[~valid] = np.nan
-    inside &= valid[:, None]
-    last = np.maximum(lengths - 1, 0)
-    r = np.arange(n)
-    peak_at = np.where(inside, y, -np.inf).argmax(axis=1)
-    peak = y[r, peak_at]
-    from_start = np.zeros(n, dtype=int)
-    # T against the first point (level x 1.0), TS against the peak, from the peak on.
-    t80 = _crossing_times(h, y, inside, np.full(n, T80 * 1.0), from_start)
-    ts80 = _crossing_times(h, y, inside, T80 * peak, peak_at)
-    t95 = _crossing_times(h, y, inside, np.full(n, T95 * 1.0), from_start)
-    extrapolated = np.full(n, np.nan)
-    for i in np.flatnonzero(valid & np.isnan(t80)).tolist():
-        # A line through the last points, np.polyfit per device as analyse_aging fits it: only
-        # devices that never reach T80 need one.
-        e = extrapolate_crossing(
-            h[i, : lengths[i]], y[i, : lengths[i]], T80 * 1.0, EXTRAPOLATION_POINTS
-        )
-        extrapolated[i] = np.nan if e is None else e
-    return {
-        "device_ids": ids[starts],
-        "lengths": lengths,
-        "hours": h,
-        "normalised": y,
-        "valid": valid,
-        "t80_h": t80,
-        "ts80_h": ts80,
-        "t95_h": t95,
-        "peak_ratio": peak,
-        "final_ratio": y[r, last],
-        "t80_extrapolated_h": extrapolated,
-    }
 
 
 AGING_FIGURES = ("t80_h", "ts80_h", "t95_h", "peak_ratio", "final_ratio", "t80_extrapolated_h")
@@ -378,13 +267,14 @@ def aging_panel(study: StabilityStudy, series: AgingSeries | None) -> tuple[dict
         title += f" ({study.isos_protocol})"
     if series is None or not series.device_ids.size:
         return {"title": title, "variants": []}, []
-    a = aging_figures(series)
+    # Every device at once, with analyse_aging's numbers per device.
+    a = compute.aging.analyse_aging_many(series.device_ids, series.hours, series.values)
     # NaN (not reached, or no valid series) is None in the table and the downloads.
     columns = {k: [x if x == x else None for x in a[k].tolist()] for k in AGING_FIGURES}
     url = device_url_template()
     variants: dict[str, list[int]] = {}
     table = []
-    for i, device_id in enumerate(a["device_ids"].tolist()):
+    for i, device_id in enumerate(a["ids"].tolist()):
         label = series.devices[device_id]
         table.append(
             {
@@ -412,12 +302,12 @@ def aging_panel(study: StabilityStudy, series: AgingSeries | None) -> tuple[dict
                 "std": [100.0 * x if x is not None else None for x in agg["std"]],
                 "devices": [
                     {
-                        "code": series.devices[int(a["device_ids"][i])]["code"],
-                        "url": url.format(int(a["device_ids"][i])),
+                        "code": series.devices[int(a["ids"][i])]["code"],
+                        "url": url.format(int(a["ids"][i])),
                         "hours": curves[j][0].tolist(),
                         "values": (100.0 * curves[j][1]).tolist(),
                     }
-                    for j, i in _sample(list(enumerate(rows)), per_variant)
+                    for j, i in evenly_spaced(list(enumerate(rows)), per_variant)
                 ],
                 "t80_h": mean_figures["t80_h"],
             }

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from django.db import models
 
-from fabrication.models import Device, ProjectOwned
+from core.models import ProjectOwned
+from fabrication.models import Device
 from measurements.models import Measurement
+
+from .kinds import KINDS
 
 
 class ResultBase(models.Model):
@@ -97,16 +100,20 @@ class PLResult(ResultBase):
     fwhm_nm = models.FloatField(null=True)
 
 
-# kind -> table; the pipeline and the API look results up here.
+class CVResult(ResultBase):
+    vbi_v = models.FloatField(null=True)
+    doping_cm3 = models.FloatField(null=True)
+    depletion_width_0v_nm = models.FloatField(null=True)
+
+
+class TPCResult(ResultBase):
+    tau_us = models.FloatField(null=True)
+    charge_nc = models.FloatField(null=True)
+
+
+# kind -> table, from the kind registry (each KindSpec names its result model).
 RESULT_MODELS: dict[str, type[ResultBase]] = {
-    "jv": JVResult,
-    "eqe": EQEResult,
-    "mpp": MPPResult,
-    "intensity": IntensityResult,
-    "trpl": TRPLResult,
-    "tpv": TPVResult,
-    "absorbance": AbsorbanceResult,
-    "pl": PLResult,
+    name: globals()[spec.result_model] for name, spec in KINDS.items()
 }
 
 

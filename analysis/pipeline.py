@@ -1,81 +1,135 @@
-"""Measurements through parse -> analyse -> store. Called by the Celery tasks, by id.
+"""Measurements through parse -> context -> kind -> store. Called by the Celery tasks, by id.
 
-The claim is a conditional UPDATE whose row count says which worker won (for a chunk: the rows
-it could lock and update), so a task delivered twice analyses once. Results replace the
-measurement's earlier rows in one short transaction; slow work (reading the file, fitting)
-happens before it. A chunk is claimed and stored with a handful of queries for all its
-measurements, but each one succeeds or fails on its own.
+Status transitions are ``measurements.lifecycle``'s (claim, succeed, fail); this module reads
+the raw file, gathers the analysis context of a whole chunk in a fixed number of queries, runs
+the pure kind functions, and writes their result rows inside lifecycle's storing transaction.
+Slow work (reading the file, fitting) happens before that transaction. A chunk is claimed and
+stored with a handful of queries for all of its measurements, but each one succeeds or fails
+on its own.
+
+When a stored result is an input of another kind's analysis (a J-V Jsc for an EQE's
+cross-check, an absorbance exciton for a PL's Stokes shift), the dependent measurements of the
+same device or synthesis are queued again, so results never depend on upload order.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
+from collections import defaultdict
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 
-from measurements import parsers
-from measurements.models import Measurement, Status
+from fabrication.models import Synthesis
+from measurements import lifecycle, parsers
+from measurements.models import Measurement
 from measurements.selectors import raw_bytes
 
 from . import compute
-from .kinds import AnalysisError, RowSpec, analyse_parsed
+from .kinds import KINDS, AnalysisContext, AnalysisError, RowSpec, Thresholds, analyse_parsed
+from .kinds import dependents_of as kinds_dependent_on
 from .models import RESULT_MODELS, JVResult
 
 log = logging.getLogger(__name__)
 
-
-def _stale_before() -> dt.datetime:
-    return timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-
-
-def _claimable(redelivered: bool) -> Q:
-    can_claim = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=_stale_before())
-    if redelivered:
-        can_claim |= Q(status=Status.RUNNING)
-    return can_claim
+# The measured material's synthesis, whatever the target: one join per chunk, not a query each.
+_RELATED = (
+    "raw_file",
+    "device__substrate__variant__ink__synthesis",
+    "film__synthesis",
+    "synthesis",
+)
 
 
-def _running(worker: str) -> dict:
-    return dict(
-        status=Status.RUNNING,
-        started_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        error="",
-        analysed_by=worker[:120],
+def _thresholds() -> Thresholds:
+    return Thresholds(
+        shorted_max_ff=settings.DEVICE_SHORTED_MAX_FF,
+        shorted_max_rsh_ohm_cm2=settings.DEVICE_SHORTED_MAX_RSH_OHM_CM2,
+        eqe_jsc_mismatch_fraction=settings.EQE_JSC_MISMATCH_FRACTION,
     )
 
 
-def claim(measurement_id: int, redelivered: bool = False, worker: str = "") -> bool:
-    """Move queued -> running. A redelivered task (worker killed) or a stale run may re-claim."""
-    won = Measurement.objects.filter(_claimable(redelivered), id=measurement_id).update(
-        **_running(worker)
+def _synthesis_of(m: Measurement) -> Synthesis | None:
+    if m.synthesis_id:
+        return m.synthesis
+    if m.film_id:
+        return m.film.synthesis
+    if m.device_id:
+        ink = m.device.substrate.variant.ink
+        return ink.synthesis if ink else None
+    return None
+
+
+def _reference_jsc(device_ids: set[int]) -> dict[int, float]:
+    """Each device's latest light reverse-scan Jsc, else its latest light scan's: one query."""
+    if not device_ids:
+        return {}
+    best: dict[int, tuple[bool, float]] = {}
+    rows = (
+        JVResult.objects.filter(device_id__in=device_ids, jsc_ma_cm2__isnull=False, is_dark=False)
+        .order_by("-measured_at", "-id")
+        .values_list("device_id", "scan_direction", "jsc_ma_cm2")
     )
-    return won == 1
+    for device_id, direction, jsc in rows:
+        reverse = direction == "reverse"
+        if device_id not in best or (reverse and not best[device_id][0]):
+            best[device_id] = (reverse, jsc)
+    return {device_id: jsc for device_id, (_, jsc) in best.items()}
 
 
-def claim_many(ids: list[int], redelivered: bool = False, worker: str = "") -> list[int]:
-    """``claim`` for a chunk, in one transaction: the ids this worker won. Rows another worker
-    is claiming at this instant are skipped (SKIP LOCKED), as its UPDATE would win them."""
-    with transaction.atomic():
-        won = list(
-            Measurement.objects.select_for_update(skip_locked=True)
-            .filter(_claimable(redelivered), id__in=ids)
-            .values_list("id", flat=True)
+def contexts_for(measurements: list[Measurement]) -> dict[int, AnalysisContext]:
+    """The analysis context of every measurement of a chunk (loaded with ``_RELATED``), in at
+    most one further query (the devices' reference J-V Jsc, when an EQE needs it)."""
+    thresholds = _thresholds()
+    wants_jsc = {
+        m.device_id
+        for m in measurements
+        if m.device_id and KINDS.get(m.kind) and KINDS[m.kind].needs_reference_jsc
+    }
+    jsc = _reference_jsc(wants_jsc)
+    out = {}
+    for m in measurements:
+        synthesis = _synthesis_of(m)
+        out[m.id] = AnalysisContext(
+            target_type=m.target_type,
+            area_cm2=m.area_cm2,
+            irradiance_mw_cm2=m.irradiance_mw_cm2,
+            temperature_c=m.temperature_c,
+            reference_jsc_ma_cm2=jsc.get(m.device_id) if m.device_id else None,
+            exciton_peak_nm=(
+                (synthesis.measured_exciton_peak_nm or synthesis.target_exciton_peak_nm)
+                if synthesis is not None
+                else None
+            ),
+            thresholds=thresholds,
+            conditions=(m.metadata or {}).get("conditions") or {},
         )
-        if won:
-            Measurement.objects.filter(id__in=won).update(**_running(worker))
-    return won
+    return out
 
 
-def _fail(measurement_id: int, message: str) -> None:
-    Measurement.objects.filter(id=measurement_id, status=Status.RUNNING).update(
-        status=Status.FAILED, error=message[:2000], finished_at=timezone.now()
-    )
+def _analyse(measurement: Measurement, context: AnalysisContext) -> list[RowSpec] | str:
+    """The result rows, or the reason the file cannot be analysed (stored as the error)."""
+    try:
+        data = raw_bytes(measurement)
+        parsed = parsers.parse(
+            data,
+            filename=measurement.original_filename,
+            kind=measurement.kind,
+            format=measurement.format or None,
+        )
+        return analyse_parsed(parsed, context)
+    except (parsers.ParseError, AnalysisError) as exc:
+        return str(exc)
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries with back-off
+    except Exception as exc:  # noqa: BLE001 - an analysis bug must not leave the row running
+        log.exception("analysis of measurement %s crashed", measurement.id)
+        return f"Analysis error: {type(exc).__name__}: {exc}"
+
+
+# --- storing ------------------------------------------------------------------------------------
 
 
 def _result_objects(measurement: Measurement, rows: list[RowSpec]) -> list:
@@ -112,17 +166,9 @@ def _result_objects(measurement: Measurement, rows: list[RowSpec]) -> list:
     return objects
 
 
-def _succeeded() -> dict:
-    return dict(
-        status=Status.SUCCEEDED,
-        error="",
-        finished_at=timezone.now(),
-        analysis_version=compute.ANALYSIS_VERSION,
-    )
-
-
 def _replace_results(analysed: list[tuple[Measurement, list[RowSpec]]]) -> None:
-    """Inside the storing transaction: drop earlier results, insert the new, propagate."""
+    """Inside the storing transaction: drop earlier results, insert the new, propagate, and
+    queue again what read the old ones."""
     objects: dict[type, list] = {}
     stale: dict[type, list[int]] = {}
     for measurement, rows in analysed:
@@ -138,36 +184,7 @@ def _replace_results(analysed: list[tuple[Measurement, list[RowSpec]]]) -> None:
         model.objects.bulk_create(rows)
     for measurement, rows in analysed:
         _propagate(measurement, rows)
-
-
-def _store(measurement: Measurement, rows: list[RowSpec]) -> None:
-    with transaction.atomic():
-        # The conditional UPDATE both checks and locks the row: if someone re-queued or failed
-        # it meanwhile, nothing is written and their run will store.
-        won = Measurement.objects.filter(id=measurement.id, status=Status.RUNNING).update(
-            **_succeeded()
-        )
-        if won:
-            _replace_results([(measurement, rows)])
-
-
-def _store_many(analysed: list[tuple[Measurement, list[RowSpec]]]) -> int:
-    """``_store`` for a chunk: one transaction, one INSERT per result table. Returns how many
-    were stored (a row re-queued or failed meanwhile is left to whoever did that)."""
-    if not analysed:
-        return 0
-    with transaction.atomic():
-        ids = [m.id for m, _ in analysed]
-        still = set(
-            Measurement.objects.select_for_update()
-            .filter(id__in=ids, status=Status.RUNNING)
-            .values_list("id", flat=True)
-        )
-        analysed = [(m, rows) for m, rows in analysed if m.id in still]
-        if analysed:
-            Measurement.objects.filter(id__in=[m.id for m, _ in analysed]).update(**_succeeded())
-            _replace_results(analysed)
-    return len(analysed)
+    _refresh_dependents([m for m, _ in analysed])
 
 
 def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
@@ -177,8 +194,6 @@ def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
     figures = rows[0].figures
     if figures.get("exciton_peak_nm") is None:
         return
-    from fabrication.models import Synthesis
-
     Synthesis.objects.filter(id=measurement.synthesis_id).update(
         measured_exciton_peak_nm=figures["exciton_peak_nm"],
         diameter_nm=figures.get("diameter_nm"),
@@ -186,40 +201,50 @@ def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
     )
 
 
-def _analyse(measurement: Measurement) -> list[RowSpec] | str:
-    """The result rows, or the reason the file cannot be analysed (stored as the error)."""
-    try:
-        data = raw_bytes(measurement)
-        parsed = parsers.parse(
-            data,
-            filename=measurement.original_filename,
-            kind=measurement.kind,
-            format=measurement.format or None,
+def _refresh_dependents(stored: list[Measurement]) -> None:
+    """Queue again the measurements whose context read what was just stored: one query for
+    a chunk, and none when nothing stored is another kind's input."""
+    devices: dict[str, set[int]] = defaultdict(set)
+    syntheses: dict[str, set[int]] = defaultdict(set)
+    for m in stored:
+        for dependent in kinds_dependent_on(m.kind):
+            if m.device_id:
+                devices[dependent].add(m.device_id)
+            elif m.synthesis_id:
+                syntheses[dependent].add(m.synthesis_id)
+    if not devices and not syntheses:
+        return
+    match = Q(pk__in=[])
+    for kind, ids in devices.items():
+        match |= Q(kind=kind, device_id__in=ids)
+    for kind, ids in syntheses.items():
+        match |= Q(kind=kind) & (
+            Q(synthesis_id__in=ids)
+            | Q(film__synthesis_id__in=ids)
+            | Q(device__substrate__variant__ink__synthesis_id__in=ids)
         )
-        return analyse_parsed(measurement, parsed)
-    except (parsers.ParseError, AnalysisError) as exc:
-        return str(exc)
-    except (OperationalError, InterfaceError):
-        raise  # transient: the task retries with back-off
-    except Exception as exc:  # noqa: BLE001 - an analysis bug must not leave the row running
-        log.exception("analysis of measurement %s crashed", measurement.id)
-        return f"Analysis error: {type(exc).__name__}: {exc}"
+    just_stored = {m.id for m in stored}
+    ids = [i for i in Measurement.objects.filter(match).values_list("id", flat=True)]
+    lifecycle.requeue_many([i for i in ids if i not in just_stored])
 
 
-_RELATED = ("raw_file", "device", "film", "synthesis")
+# --- runs ---------------------------------------------------------------------------------------
 
 
 def run_analysis(measurement_id: int, redelivered: bool = False, worker: str = "") -> str:
-    if not claim(measurement_id, redelivered, worker):
+    if not lifecycle.claim(measurement_id, redelivered, worker):
         return "skipped"
     if settings.ANALYSIS_DEBUG_DELAY_S:
         time.sleep(settings.ANALYSIS_DEBUG_DELAY_S)  # fault tests kill a worker in this window
     measurement = Measurement.objects.select_related(*_RELATED).get(id=measurement_id)
-    rows = _analyse(measurement)
+    context = contexts_for([measurement])[measurement.id]
+    rows = _analyse(measurement, context)
     if isinstance(rows, str):
-        _fail(measurement_id, rows)
+        lifecycle.fail(measurement_id, rows)
         return "failed"
-    _store(measurement, rows)
+    lifecycle.succeed(
+        measurement_id, compute.ANALYSIS_VERSION, lambda: _replace_results([(measurement, rows)])
+    )
     return "succeeded"
 
 
@@ -227,21 +252,28 @@ def run_analyses(ids: list[int], redelivered: bool = False, worker: str = "") ->
     """A chunk: claimed together, analysed one by one, stored together. About six queries for
     the chunk instead of four per measurement; each measurement still succeeds or fails alone.
     """
-    won = claim_many(ids, redelivered, worker)
+    won = lifecycle.claim_many(ids, redelivered, worker)
     outcomes = {"skipped": len(ids) - len(won)}
     if not won:
         return outcomes
     if settings.ANALYSIS_DEBUG_DELAY_S:
         time.sleep(settings.ANALYSIS_DEBUG_DELAY_S)
     measurements = Measurement.objects.select_related(*_RELATED).in_bulk(won)
+    contexts = contexts_for(list(measurements.values()))
     analysed = []
     for measurement_id in won:
         measurement = measurements[measurement_id]
-        rows = _analyse(measurement)
+        rows = _analyse(measurement, contexts[measurement_id])
         if isinstance(rows, str):
-            _fail(measurement_id, rows)
+            lifecycle.fail(measurement_id, rows)
             outcomes["failed"] = outcomes.get("failed", 0) + 1
         else:
             analysed.append((measurement, rows))
-    outcomes["succeeded"] = _store_many(analysed)
+    by_id = {m.id: (m, rows) for m, rows in analysed}
+    stored = lifecycle.succeed_many(
+        by_id,
+        compute.ANALYSIS_VERSION,
+        lambda still: _replace_results([by_id[i] for i in by_id if i in still]),
+    )
+    outcomes["succeeded"] = len(stored)
     return outcomes

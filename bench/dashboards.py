@@ -49,16 +49,13 @@ FULL = Scale()
 
 def _template_rows() -> tuple[dict, dict]:
     """Figures and curve of one real demo J-V file as the worker stores them."""
-    from types import SimpleNamespace
-
-    from analysis.kinds import analyse_parsed
+    from analysis.kinds import AnalysisContext, analyse_parsed
     from measurements.parsers import parse
 
     from .files import generate
 
     f = generate({"jv": 1}, seed=5)["jv"][0]
-    stub = SimpleNamespace(area_cm2=None, irradiance_mw_cm2=None, device_id=None)
-    row = analyse_parsed(stub, parse(f.content, f.filename))[0]
+    row = analyse_parsed(parse(f.content, f.filename), AnalysisContext())[0]
     return row.figures, row.curve
 
 

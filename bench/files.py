@@ -1,4 +1,4 @@
-"""Instrument files for the benchmarks, from `fabrication.demo.instruments` (deterministic).
+"""Instrument files for the benchmarks, from `demo.generators.instruments` (deterministic).
 
 Files are drawn round by round: each round is a fresh set of the four demo groups' devices,
 films and syntheses with its own random streams and codes, so any number of distinct files
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from fabrication.demo import instruments as demo
+from demo.generators import instruments as demo
 
 DEVICE_KINDS = ("jv", "eqe", "mpp", "intensity", "tpv")
 FILM_KINDS = ("absorbance", "pl", "trpl")

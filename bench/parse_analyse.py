@@ -1,7 +1,7 @@
 """Section 1: parse + analyse per file and kind, beside the plain pandas/numpy script.
 
 For every file: ``measurements.parsers.parse(bytes, filename)``, then the pure compute call(s)
-of its kind with the arguments ``analysis/kinds.py`` passes (no Django models), timed apart;
+of its kind with the arguments ``analysis/kinds/`` passes (no Django models), timed apart;
 then, untimed in the total, the whole ``analysis.kinds.analyse_parsed`` (compute + to_dict +
 down-sampled curves, what the worker stores) as "rows". The plain script runs on the same
 bytes in the same loop, so both see the same caches.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -73,7 +72,7 @@ def _jv(parsed) -> list:
 
 
 def analyse(kind: str, parsed) -> list:
-    """The pure compute call of each series, as ``analysis/kinds.py`` makes it."""
+    """The pure compute call of each series, as ``analysis/kinds/`` makes it."""
     from analysis import compute
 
     if kind == "jv":
@@ -116,23 +115,10 @@ def analyse(kind: str, parsed) -> list:
     return out
 
 
-# What the worker's analysers read from a measurement row; nothing here touches the database.
-_NO_ROW = SimpleNamespace(
-    area_cm2=None,
-    irradiance_mw_cm2=None,
-    temperature_c=None,
-    device_id=None,
-    film_id=None,
-    synthesis=None,
-    film=None,
-    device=None,
-)
-
-
 def _rows(parsed) -> None:
-    from analysis.kinds import analyse_parsed
+    from analysis.kinds import AnalysisContext, analyse_parsed
 
-    analyse_parsed(_NO_ROW, parsed)
+    analyse_parsed(parsed, AnalysisContext())
 
 
 def _difference(kind: str, ours: list, theirs: dict | None) -> float | None:

@@ -25,14 +25,8 @@ def lab(code: str = "bench", runs_per_recipe: int = 1) -> Lab:
     """A project with a manager, two syntheses, three recipe versions and their inks."""
     from django.contrib.auth import get_user_model
 
-    from fabrication.models import (
-        LigandExchangeRecipe,
-        LigandExchangeRun,
-        Membership,
-        Project,
-        Stack,
-        Synthesis,
-    )
+    from core.models import Membership, Project
+    from fabrication.models import LigandExchangeRecipe, LigandExchangeRun, Stack, Synthesis
 
     user = get_user_model().objects.create_user(f"{code}-manager", password=PASSWORD)
     project = Project.objects.create(code=code, name=f"Benchmark {code}")
@@ -139,7 +133,7 @@ def devices_for(lab_: Lab, targets: Iterable[Target]) -> dict[str, int]:
 def api_token(user) -> str:
     """A personal API token's key, made the way the app makes them."""
     try:
-        from fabrication.tokens import token_create
+        from core.tokens import token_create
     except ImportError:  # before hashed personal tokens: DRF's own token table
         from rest_framework.authtoken.models import Token
 

@@ -3,8 +3,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from analysis.api.views import ResultViewSet
+from core.api_auth import ObtainToken
 from fabrication.api import views as fab
-from fabrication.api.auth import ObtainToken
 from measurements.api.views import MeasurementViewSet
 
 app_name = "api"
@@ -21,6 +22,7 @@ router.register("substrates", fab.SubstrateViewSet, basename="substrate")
 router.register("devices", fab.DeviceViewSet, basename="device")
 router.register("films", fab.FilmViewSet, basename="film")
 router.register("measurements", MeasurementViewSet, basename="measurement")
+router.register("results", ResultViewSet, basename="result")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="token"),

@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqdlab.settings")
 
@@ -21,6 +22,4 @@ def _close_old_connections(**kwargs) -> None:
     task = kwargs.get("task")
     if task is not None and task.request.is_eager:
         return  # in-process (no broker): the caller's connection and transaction, leave them
-    from django.db import close_old_connections
-
     close_old_connections()

@@ -39,9 +39,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "core",
     "fabrication",
     "measurements",
     "analysis",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +140,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "fabrication.tokens.HashedTokenAuthentication",
+        "core.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -212,7 +214,7 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # Analyses travel to the workers in tasks of up to this many measurements: a bulk import's
 # files, and single uploads that keep arriving at one web process, one task per linger time
 # (an upload after a quiet spell goes at once; 0: every upload its own task). See
-# measurements/dispatch.py.
+# analysis/dispatch.py.
 ANALYSIS_CHUNK = env_int("ANALYSIS_CHUNK", 10)
 ANALYSIS_LINGER_MS = env_float("ANALYSIS_LINGER_MS", 200.0)
 # Scaling out: send some kinds to their own queue, e.g. "trpl:fits,absorbance:fits", and run
@@ -224,7 +226,10 @@ ANALYSIS_QUEUES = dict(
 ANALYSIS_DEBUG_DELAY_S = env_float("ANALYSIS_DEBUG_DELAY_S", 0.0)
 # Assumed irradiance when neither the file nor the upload states one; results are flagged.
 DEFAULT_IRRADIANCE_MW_CM2 = env_float("DEFAULT_IRRADIANCE_MW_CM2", 100.0)
-# Lab conventions for calling a device shorted or open (analysis-methods.md section 12).
+# Lab conventions for calling a device shorted or open (analysis-methods.md section 12). FF and
+# Rsh flag a curve as it is analysed; the dashboards leave out of their statistics a device so
+# flagged, or whose FF is at most that or whose Voc or Jsc is below these fractions of its
+# batch's median (compute.stats.classify_device).
 DEVICE_SHORTED_MAX_FF = env_float("DEVICE_SHORTED_MAX_FF", 0.30)
 DEVICE_SHORTED_MAX_RSH_OHM_CM2 = env_float("DEVICE_SHORTED_MAX_RSH_OHM_CM2", 100.0)
 DEVICE_SHORTED_VOC_FRACTION = env_float("DEVICE_SHORTED_VOC_FRACTION", 0.5)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ProjectScopedAdmin, ScopedInline
 
 from . import services
 from .models import (
@@ -19,8 +19,6 @@ from .models import (
     LayerRecipe,
     LigandExchangeRecipe,
     LigandExchangeRun,
-    Membership,
-    Project,
     RecipeComponent,
     Stack,
     StackLayer,
@@ -29,80 +27,6 @@ from .models import (
     SynthesisPrecursor,
     Variant,
 )
-from .selectors import WRITE_ROLES, project_ids_for, scoped
-
-
-def _scoped_choices(model, user):
-    if model is Project:
-        return Project.objects.filter(id__in=project_ids_for(user))
-    if any(f.name == "project" for f in model._meta.fields):
-        return scoped(model.objects.all(), user)
-    return model.objects.all()
-
-
-class ScopedRelatedFilter(admin.RelatedFieldListFilter):
-    """A sidebar filter that lists only objects of the user's projects."""
-
-    def field_choices(self, field, request, model_admin):
-        return [(obj.pk, str(obj)) for obj in _scoped_choices(field.related_model, request.user)]
-
-
-class ProjectScopedAdmin(SimpleHistoryAdmin):
-    """Staff see and pick only objects of their own projects; superusers see everything."""
-
-    project_field = "project"
-    list_select_related = ("project",)
-
-    def get_queryset(self, request):
-        return scoped(super().get_queryset(request), request.user, field=self.project_field)
-
-    def get_list_filter(self, request):
-        filters = []
-        for entry in super().get_list_filter(request):
-            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
-                entry = (entry, ScopedRelatedFilter)
-            filters.append(entry)
-        return filters
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        model = db_field.related_model
-        if model is Project:
-            kwargs["queryset"] = Project.objects.filter(
-                id__in=project_ids_for(request.user, WRITE_ROLES)
-            )
-        else:
-            kwargs["queryset"] = _scoped_choices(model, request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        if not change and hasattr(obj, "created_by_id") and not obj.created_by_id:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-class ScopedInline(admin.TabularInline):
-    extra = 0
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs["queryset"] = _scoped_choices(db_field.related_model, request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 1
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "created_at"]
-    search_fields = ["code", "name"]
-    inlines = [MembershipInline]
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(id__in=project_ids_for(request.user))
 
 
 @admin.register(Chemical)

@@ -7,5 +7,4 @@ from . import views
 urlpatterns = [
     path("batches/sheet/template.xlsx", views.batch_sheet_template, name="batch-sheet-template"),
     path("batches/sheet/import/", views.batch_sheet_import, name="batch-sheet-import"),
-    path("tokens/", views.tokens, name="tokens"),
 ]

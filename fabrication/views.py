@@ -1,6 +1,6 @@
 """Browser pages of fabrication: the batch-sheet template download and its import form.
 
-Views stay thin: parsing is fabrication.batch_sheet, the write is batch_sheet_services.
+Views stay thin: reading is batch_sheets.reader, the write is batch_sheets.services.
 """
 
 from __future__ import annotations
@@ -11,22 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .batch_sheet import (
-    TEMPLATE_FILENAME,
-    XLSX_CONTENT_TYPE,
-    BatchSheetError,
-    Problem,
-    Where,
-    read_workbook,
-    template_workbook,
-)
-from .batch_sheet_services import batch_import
-from .models import ApiToken
-from .selectors import WRITE_ROLES, projects_for
-from .tokens import token_create, token_revoke
+from core.access import WRITE_ROLES, projects_for
+
+from .batch_sheets.problems import BatchSheetError, Problem, Where
+from .batch_sheets.reader import read_workbook
+from .batch_sheets.services import batch_import
+from .batch_sheets.template import TEMPLATE_FILENAME, XLSX_CONTENT_TYPE, template_workbook
 
 FORM_TEMPLATE = "fabrication/batch_sheet_import.html"
 
@@ -94,25 +86,3 @@ def _batch_url(pk: int) -> str:
         return reverse("batch", args=[pk])
     except NoReverseMatch:
         return f"/batches/{pk}/"
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest) -> HttpResponse:
-    """A user's own API tokens: create (the key is shown this once), list, revoke."""
-    new_key = None
-    if request.method == "POST":
-        if "revoke" in request.POST:
-            token_revoke(request.user, _int(request.POST["revoke"]) or 0)
-            return redirect("tokens")
-        days = _int(request.POST.get("expires_in_days"))
-        _, new_key = token_create(request.user, request.POST.get("name", ""), days)
-    return render(
-        request,
-        "fabrication/tokens.html",
-        {
-            "tokens": ApiToken.objects.filter(user=request.user),
-            "new_key": new_key,
-            "now": timezone.now(),
-        },
-    )

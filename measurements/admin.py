@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from fabrication.admin import ProjectScopedAdmin
+from core.admin import ProjectScopedAdmin
 
 from . import services
 from .models import Measurement

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils.dateparse import parse_datetime
 
+from core.access import WRITE_ROLES, project_ids_for
 from fabrication.models import Device, Film, Synthesis
-from fabrication.selectors import WRITE_ROLES, project_ids_for
 
-from . import dispatch, services
+from . import lifecycle, services
 
 MANIFEST_NAMES = ("manifest.csv", "MANIFEST.csv")
 MAX_ZIP_FILES = 5000
@@ -192,7 +192,7 @@ def import_files(
 ) -> list[ReportLine]:
     finder = TargetFinder(user)
     report = []
-    with dispatch.batched_analysis():
+    with lifecycle.announced_together():
         for name, reader, problem in files:
             base = posixpath.basename(name)
             if base in MANIFEST_NAMES or base.startswith(".") or "__MACOSX" in name:

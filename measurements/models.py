@@ -6,7 +6,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from fabrication.models import Device, Film, ProjectOwned, Synthesis
+from core.models import ProjectOwned
+from fabrication.models import Device, Film, Synthesis
+
+from . import kinds
 
 
 def _raw_path(instance: RawFile, filename: str) -> str:
@@ -27,18 +30,6 @@ class RawFile(models.Model):
         return self.sha256[:12]
 
 
-class Kind(models.TextChoices):
-    JV = "jv", "J-V"
-    EQE = "eqe", "EQE"
-    MPP = "mpp", "MPP tracking"
-    INTENSITY = "intensity", "Voc/Jsc vs light intensity"
-    TRPL = "trpl", "TRPL"
-    TPV = "tpv", "Transient photovoltage"
-    ABSORBANCE = "absorbance", "UV-vis-NIR absorbance"
-    PL = "pl", "Photoluminescence"
-    ATTACHMENT = "attachment", "Attachment (TEM, AFM, SEM, XRD, XPS, UPS, ...)"
-
-
 class Status(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -47,7 +38,7 @@ class Status(models.TextChoices):
 
 
 class Measurement(ProjectOwned):
-    kind = models.CharField(max_length=12, choices=Kind.choices, db_index=True)
+    kind = models.CharField(max_length=12, choices=kinds.choices, db_index=True)
     device = models.ForeignKey(
         Device, null=True, blank=True, on_delete=models.PROTECT, related_name="measurements"
     )

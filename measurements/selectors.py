@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from fabrication.selectors import scoped
+from core.access import scoped
 
 from .models import Measurement
 

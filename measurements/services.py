@@ -1,4 +1,6 @@
-"""Writes of the measurement lifecycle: upload, queue, re-analyse."""
+"""Uploads: read once, refuse what cannot be read, store the raw file and the measurement row.
+
+Status transitions after the upload are in ``lifecycle``."""
 
 from __future__ import annotations
 
@@ -16,16 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from analysis.compute import json_safe
+from core.jsonsafe import json_safe
 from fabrication.models import Device, Film, Synthesis
 
-from . import parsers
-from .dispatch import enqueue_on_commit, send
-from .models import Kind, Measurement, RawFile, Status
+from . import kinds, parsers
+from .lifecycle import announce_on_commit
+from .models import Measurement, RawFile, Status
 
 Target = Device | Film | Synthesis
-# Device measurements: they need a pixel with an area and feed the device's figures.
-DEVICE_KINDS = {Kind.JV, Kind.EQE, Kind.MPP, Kind.INTENSITY, Kind.TPV}
 
 
 class UploadError(ValueError):
@@ -90,9 +90,9 @@ def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> Inspec
         raise UploadError(f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.")
     if not data:
         raise UploadError("The file is empty.")
-    if options.kind == Kind.ATTACHMENT:
-        return Inspection(Kind.ATTACHMENT)
-    if options.kind and options.kind not in Kind.values:
+    if options.kind == kinds.ATTACHMENT:
+        return Inspection(kinds.ATTACHMENT)
+    if options.kind and kinds.get(options.kind) is None:
         raise UploadError(f"Unknown kind '{options.kind}'.", field="kind")
     try:
         parsed = parsers.parse(data, filename=filename, kind=options.kind, format=options.format)
@@ -118,6 +118,10 @@ def _store_blob(data: bytes, sha: str) -> str:
         if saved != name:  # another upload of the same bytes won the race; keep one copy
             default_storage.delete(saved)
     return name
+
+
+def _target_type(target: Target) -> str:
+    return next(iter(_target_filter(target)))
 
 
 def _target_filter(target: Target) -> dict[str, Target]:
@@ -151,9 +155,12 @@ def measurement_create(
     options = options or UploadOptions()
     inspection = inspect_upload(data, filename, options)
     kind, facts = inspection.kind, inspection.facts
-    if kind in DEVICE_KINDS and not isinstance(target, Device):
+    info = kinds.get(kind)
+    if info is None:
+        raise UploadError(f"No analysis is known for kind '{kind}'.", field="kind")
+    if _target_type(target) not in info.targets:
         raise UploadError(
-            f"A {Kind(kind).label} measurement belongs to a device, not to "
+            f"A {info.label} measurement belongs to a {' or a '.join(info.targets)}, not to "
             f"{type(target).__name__.lower()} {target.code}.",
             field="target",
         )
@@ -188,9 +195,9 @@ def measurement_create(
         notes=options.notes,
         metadata={**inspection.metadata, **json_safe(options.extra_metadata)},
     )
-    if kind == Kind.JV and values["area_cm2"] is None and isinstance(target, Device):
+    if info.area_from_device and values["area_cm2"] is None and isinstance(target, Device):
         values["area_cm2"] = target.active_area_cm2
-    is_attachment = kind == Kind.ATTACHMENT
+    is_attachment = not info.analysed
     try:
         with transaction.atomic():
             if raw is None:
@@ -207,7 +214,7 @@ def measurement_create(
                 **values,
             )
             if not is_attachment:
-                enqueue_on_commit(measurement.id, kind)
+                announce_on_commit(measurement.id, kind)
     except IntegrityError:
         # The same bytes for the same target, uploaded twice at once: the other request won.
         existing = _existing(RawFile.objects.get(sha256=sha).id, target_kw)
@@ -237,49 +244,3 @@ def _raw_file_row(sha: str, size: int, name: str) -> RawFile:
     if raw.pk is None:  # a backend that cannot return ids from an upsert
         raw = RawFile.objects.get(sha256=sha)
     return raw
-
-
-def measurement_requeue(measurement: Measurement) -> bool:
-    """Queue a measurement for analysis again (after an analysis change). False if running."""
-    updated = (
-        Measurement.objects.filter(id=measurement.id)
-        .exclude(status=Status.RUNNING)
-        .exclude(kind=Kind.ATTACHMENT)
-        .update(status=Status.QUEUED, error="", queued_at=timezone.now(), finished_at=None)
-    )
-    if updated:
-        enqueue_on_commit(measurement.id, measurement.kind)
-    return bool(updated)
-
-
-def sweep_stale(
-    *, queued_for: dt.timedelta = dt.timedelta(minutes=2), max_attempts: int = 3
-) -> dict[str, int]:
-    """Recover what the queue lost: uploads made while the broker was down, and analyses whose
-    worker died or overran its time limit. Safe to run any time: the task's claim is atomic."""
-    now = timezone.now()
-    resent = failed = 0
-    waiting = list(
-        Measurement.objects.filter(
-            status=Status.QUEUED, queued_at__lt=now - queued_for
-        ).values_list("id", "kind")[:1000]
-    )
-    Measurement.objects.filter(id__in=[i for i, _ in waiting]).update(queued_at=now)
-    for measurement_id, kind in waiting:
-        send(measurement_id, kind)
-        resent += 1
-    limit = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    for m in Measurement.objects.filter(status=Status.RUNNING, started_at__lt=now - limit):
-        if m.attempts >= max_attempts:
-            failed += Measurement.objects.filter(id=m.id, status=Status.RUNNING).update(
-                status=Status.FAILED,
-                finished_at=now,
-                error=f"The analysis did not finish within {settings.CELERY_TASK_TIME_LIMIT} s "
-                f"in {m.attempts} attempts; it was stopped.",
-            )
-        elif Measurement.objects.filter(id=m.id, status=Status.RUNNING).update(
-            status=Status.QUEUED, queued_at=now
-        ):
-            send(m.id, m.kind)
-            resent += 1
-    return {"resent": resent, "failed": failed}

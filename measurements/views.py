@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from fabrication.api.base import is_id
+from core.access import WRITE_ROLES, project_ids_for, scoped
+from core.api import is_id
 from fabrication.models import Device, Film, Synthesis
-from fabrication.selectors import WRITE_ROLES, project_ids_for, scoped
 
+from . import kinds
 from .api.views import attachment_response
-from .models import Kind, Measurement
+from .models import Measurement
 from .selectors import measurements_for
 
 
@@ -29,7 +30,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             "syntheses": Synthesis.objects.filter(project_id__in=writable).values_list(
                 "code", flat=True
             ),
-            "kinds": Kind.choices,
+            "kinds": kinds.choices(),
             "initial": {k: request.GET.get(k, "") for k in ("device", "film", "synthesis")},
         },
     )

@@ -49,7 +49,7 @@ def _tasks_in_process(request):
 @pytest.fixture
 def world(db, django_user_model):
     """Two projects; an owner (manager) and a colleague (member) in A, a viewer, an outsider."""
-    from fabrication.models import Membership, Project
+    from core.models import Membership, Project
 
     from .factories import make_lab
 

@@ -15,6 +15,7 @@ from .absorbance import (
 )
 from .aging import AgingResult, aggregate_series, analyse_aging
 from .constants import HC_EV_NM, thermal_voltage
+from .cv import CVResult, analyse_cv
 from .e1036 import E1036Error, astm_e1036
 from .eqe import EQEResult, analyse_eqe, jsc_mismatch
 from .intensity import IntensityResult, analyse_intensity
@@ -39,6 +40,7 @@ from .stats import (
     substrate_means,
     summarise,
 )
+from .tpc import TPCResult, analyse_tpc
 from .tpv import TPVResult, analyse_tpv
 from .trpl import TRPLResult, analyse_trpl
 
@@ -48,6 +50,7 @@ __all__ = [
     "HC_EV_NM",
     "AbsorbanceResult",
     "AgingResult",
+    "CVResult",
     "DarkJVResult",
     "E1036Error",
     "EQEResult",
@@ -57,17 +60,20 @@ __all__ = [
     "JVThresholds",
     "MPPResult",
     "PLResult",
+    "TPCResult",
     "TPVResult",
     "TRPLResult",
     "aggregate_series",
     "analyse_absorbance",
     "analyse_aging",
+    "analyse_cv",
     "analyse_dark_jv",
     "analyse_eqe",
     "analyse_intensity",
     "analyse_jv",
     "analyse_mpp",
     "analyse_pl",
+    "analyse_tpc",
     "analyse_tpv",
     "analyse_trpl",
     "astm_e1036",

@@ -9,28 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from core.jsonsafe import json_safe
+
 # Field metadata key: fields marked {EXPORT: False} (arrays for plots) stay out of to_dict().
 EXPORT = "export"
-
-
-def json_safe(value: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples and non-finite floats into JSON-safe values."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        # NaN and +-inf have no JSON representation: None means "not available".
-        return f if math.isfinite(f) else None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_safe(v) for v in value]
-    # Anything else (a date in a header, say) is stored as its text, never lost or rejected.
-    return str(value)
 
 
 class ResultMixin:
@@ -320,3 +302,26 @@ def real_roots(coef_decreasing: list[float], imag_tol: float) -> list[float]:
     (none when the polynomial is a constant)."""
     roots = np.roots(coef_decreasing) if any(coef_decreasing[:-1]) else np.array([])
     return roots.real[np.abs(roots.imag) < imag_tol].tolist()
+
+
+def positive_or_none(value: float | None) -> float | None:
+    """A usable positive number, else None (a zero or missing area is no area)."""
+    if value is None:
+        return None
+    f = float(value)
+    return f if math.isfinite(f) and f > 0 else None
+
+
+# The decay models of the transients (TPV, TPC): a step of height d decaying with tau onto c.
+def exp_decay(x: np.ndarray, d: float, tau: float, c: float) -> np.ndarray:
+    return d * np.exp(-x / tau) + c
+
+
+def biexp_decay(x: np.ndarray, d1: float, t1: float, d2: float, t2: float, c: float) -> np.ndarray:
+    return d1 * np.exp(-x / t1) + d2 * np.exp(-x / t2) + c
+
+
+def bic(residuals: np.ndarray, k: int) -> float:
+    """Bayesian information criterion of a least-squares fit with k parameters."""
+    n = residuals.size
+    return float(n * np.log(max(np.mean(residuals * residuals), 1e-300)) + k * np.log(n))

@@ -10,6 +10,12 @@ import numpy as np
 from ._common import ResultMixin, finite_pairs
 from ._version import ANALYSIS_VERSION
 
+# Defaults of both analyses: T_X for X in THRESHOLDS %, a drop held PERSIST_POINTS points, and
+# the line for figures not reached through the last EXTRAPOLATION_POINTS points.
+THRESHOLDS = (80, 95)
+PERSIST_POINTS = 2
+EXTRAPOLATION_POINTS = 4
+
 REFERENCES = {
     "t": "first point (t = 0 value)",
     "ts": "maximum of the series (peak after burn-in), time counted from t = 0",
@@ -41,24 +47,64 @@ class AgingResult(ResultMixin):
     version: str = ANALYSIS_VERSION
 
 
+def crossing_times(
+    h: np.ndarray,
+    y: np.ndarray,
+    level: np.ndarray,
+    persist: int,
+    start: np.ndarray,
+    lengths: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """First time each row of y drops below its level and stays below for `persist` points.
+
+    ``h`` and ``y`` are (series x points) matrices whose row i holds ``lengths[i]`` points
+    (default: every column), ``level`` and ``start`` one value per row. Linear interpolation
+    between the last point above and the first below (a single noisy dip does not count), from
+    point max(start, 1) on. Returns (time, confirmed) per row: time NaN where the series never
+    crosses; confirmed False where it ends before `persist` points could confirm the drop.
+    """
+    rows_n, width = y.shape
+    if lengths is None:
+        lengths = np.full(rows_n, width)
+    k_all = np.arange(width)
+    inside = k_all[None, :] < lengths[:, None]
+    below = (y < level[:, None]) & inside
+    run = below | ~inside  # past its end a series' run is cut short, as a slice is
+    held = run.copy()
+    for shift in range(1, persist):
+        later = np.ones_like(run)
+        later[:, :-shift] = run[:, shift:]
+        held &= later
+    candidate = held & inside & (k_all[None, :] >= np.maximum(start, 1)[:, None])
+    rows = np.flatnonzero(candidate.any(axis=1))
+    k = candidate[rows].argmax(axis=1)
+    y0, y1 = y[rows, k - 1], y[rows, k]
+    h0, h1 = h[rows, k - 1], h[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (y0 - level[rows]) / (y0 - y1)
+        t = h0 + f * (h1 - h0)
+    times = np.full(rows_n, np.nan)
+    # Already below at the reference point (a level above 100 %): the time of that point.
+    times[rows] = np.where(below[rows, k - 1], h0, t)
+    confirmed = np.zeros(rows_n, dtype=bool)
+    confirmed[rows] = k + persist <= lengths[rows]
+    return times, confirmed
+
+
 def crossing_time(
     h: np.ndarray, y: np.ndarray, level: float, persist: int, start: int = 0
 ) -> tuple[float | None, bool]:
-    """First time y drops below level and stays below for `persist` points.
-
-    Linear interpolation between the last point above and the first below (a single noisy
-    dip does not count). Returns (time, confirmed); confirmed is False when the series ends
-    before `persist` points could confirm the drop.
-    """
-    below = y < level
-    for k in range(max(start, 1), y.size):
-        run = below[k : k + persist]
-        if run.all():
-            if below[k - 1]:  # already below at the reference point (level above 100 %)
-                return float(h[k - 1]), run.size == persist
-            f = (y[k - 1] - level) / (y[k - 1] - y[k])
-            return float(h[k - 1] + f * (h[k] - h[k - 1])), run.size == persist
-    return None, False
+    """``crossing_times`` of one series: (time or None, confirmed)."""
+    times, confirmed = crossing_times(
+        np.asarray(h, dtype=float)[None, :],
+        np.asarray(y, dtype=float)[None, :],
+        np.array([level], dtype=float),
+        persist,
+        np.array([start]),
+    )
+    if np.isnan(times[0]):
+        return None, False
+    return float(times[0]), bool(confirmed[0])
 
 
 def extrapolate_crossing(h: np.ndarray, y: np.ndarray, level: float, n_last: int) -> float | None:
@@ -73,13 +119,17 @@ def extrapolate_crossing(h: np.ndarray, y: np.ndarray, level: float, n_last: int
     return float(t) if t > h[-1] else None
 
 
+def _key(prefix: str, threshold: float) -> str:
+    return f"{prefix}{int(threshold) if float(threshold).is_integer() else threshold}"
+
+
 def analyse_aging(
     hours: Any,
     values: Any,
-    thresholds: tuple[float, ...] = (80, 95),
-    persist_points: int = 2,
+    thresholds: tuple[float, ...] = THRESHOLDS,
+    persist_points: int = PERSIST_POINTS,
     *,
-    extrapolation_points: int = 4,
+    extrapolation_points: int = EXTRAPOLATION_POINTS,
 ) -> AgingResult:
     """T_X (first-point reference) and TS_X (peak reference) for each threshold X in %."""
     flags: list[str] = []
@@ -97,7 +147,7 @@ def analyse_aging(
     for x in thresholds:
         lvl = x / 100.0
         for prefix, ref, start in (("t", 1.0, 0), ("ts", peak, kpk)):
-            key = f"{prefix}{int(x) if float(x).is_integer() else x}"
+            key = _key(prefix, x)
             val, confirmed = crossing_time(h, y, lvl * ref, persist_points, start)
             if val is not None and not confirmed:
                 flags.append(f"{key}_unconfirmed")
@@ -127,6 +177,75 @@ def analyse_aging(
         reference=REFERENCES,
         flags=flags,
     )
+
+
+def analyse_aging_many(
+    ids: np.ndarray,
+    hours: np.ndarray,
+    values: np.ndarray,
+    thresholds: tuple[float, ...] = THRESHOLDS,
+    persist_points: int = PERSIST_POINTS,
+    *,
+    extrapolation_points: int = EXTRAPOLATION_POINTS,
+) -> dict[str, np.ndarray]:
+    """``analyse_aging`` of many series at once, from one padded series x time matrix.
+
+    The points come flat, grouped by ``ids`` and sorted by time within a series, all finite.
+    Per series, in order of first appearance: ``ids``, ``lengths``, the padded ``hours`` and
+    ``normalised`` matrices, ``valid`` (False for fewer than two points or a first value of
+    zero, which cannot be normalised), ``t{X}_h`` and ``ts{X}_h`` per threshold, ``peak_ratio``,
+    ``final_ratio`` and ``t80_extrapolated_h``, with NaN for analyse_aging's None. The numbers
+    are analyse_aging's, float for float (tests compare them), without a call per series.
+    ``ids`` must hold at least one point.
+    """
+    new = np.ones(ids.size, dtype=bool)
+    new[1:] = ids[1:] != ids[:-1]
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, ids.size))
+    n, width = starts.size, int(lengths.max())
+    row = np.repeat(np.arange(n), lengths)
+    col = np.arange(ids.size) - np.repeat(starts, lengths)
+    h = np.full((n, width), np.nan)
+    v = np.full((n, width), np.nan)
+    h[row, col], v[row, col] = hours, values
+    valid = (lengths >= 2) & (v[:, 0] != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = v / v[:, :1]
+    y[~valid] = np.nan
+    usable = np.where(valid, lengths, 0)  # an invalid series crosses nothing
+    r = np.arange(n)
+    inside = np.arange(width)[None, :] < usable[:, None]
+    peak_at = np.where(inside, y, -np.inf).argmax(axis=1)
+    peak = y[r, peak_at]
+    out = {
+        "ids": ids[starts],
+        "lengths": lengths,
+        "hours": h,
+        "normalised": y,
+        "valid": valid,
+        "peak_ratio": peak,
+        "final_ratio": y[r, np.maximum(lengths - 1, 0)],
+    }
+    for x in thresholds:
+        level = x / 100.0
+        for prefix, ref, start in (
+            ("t", np.ones(n), np.zeros(n, dtype=int)),
+            ("ts", peak, peak_at),
+        ):
+            out[f"{_key(prefix, x)}_h"] = crossing_times(
+                h, y, level * ref, persist_points, start, usable
+            )[0]
+    extrapolated = np.full(n, np.nan)
+    not_reached = valid & np.isnan(out["t80_h"]) if "t80_h" in out else np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(not_reached).tolist():
+        # A line through the last points, as analyse_aging fits it: only series that never
+        # reach T80 need one.
+        e = extrapolate_crossing(
+            h[i, : lengths[i]], y[i, : lengths[i]], 80 / 100.0 * 1.0, extrapolation_points
+        )
+        extrapolated[i] = np.nan if e is None else e
+    out["t80_extrapolated_h"] = extrapolated
+    return out
 
 
 def aggregate_series(

@@ -1,9 +1,9 @@
-"""Batch statistics, group comparisons and device exclusion rules."""
+"""Batch statistics, group comparisons and the device exclusion rule."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +89,11 @@ def substrate_means(values: Any, substrate_ids: Any) -> dict[str, list[Any]]:
     }
 
 
+# Analysis flags of a J-V curve that exclude its device, and the status they give: the analysis
+# judged the curve itself (compute.jv, with the lab's FF and Rsh limits).
+EXCLUDING_FLAGS = {"shorted": "shorted", "no_voc_crossing": "open"}
+
+
 @dataclass(frozen=True)
 class ExclusionThresholds:
     """Lab convention for excluding devices (configurable; reported with the counts)."""
@@ -97,6 +102,74 @@ class ExclusionThresholds:
     shorted_voc_fraction: float = 0.5  # Voc < this x batch median Voc
     shorted_rsh_ohm_cm2: float | None = None  # optional: apparent Rsh below this
     open_jsc_fraction: float = 0.2  # Jsc < this x batch median Jsc
+
+    def outcomes(self) -> tuple[tuple[str, str], ...]:
+        """(status, reason code) of each rule, in the order they are checked; 0 is "kept"."""
+        return (
+            ("ok", ""),
+            *((status, flag) for flag, status in EXCLUDING_FLAGS.items()),
+            ("open", "no_voc"),
+            ("open", f"jsc_below_{self.open_jsc_fraction:.0%}_of_median"),
+            ("shorted", f"ff_at_or_below_{self.shorted_ff}"),
+            ("shorted", f"voc_below_{self.shorted_voc_fraction:.0%}_of_median"),
+            ("shorted", f"rsh_below_{self.shorted_rsh_ohm_cm2}"),
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Devices classified at once: ``rule`` per device indexes ``outcomes`` (0: kept)."""
+
+    rule: np.ndarray
+    outcomes: tuple[tuple[str, str], ...]
+
+    @property
+    def excluded(self) -> np.ndarray:
+        return self.rule > 0
+
+    def __getitem__(self, i: int) -> tuple[str, str]:
+        return self.outcomes[int(self.rule[i])]
+
+
+def _floats(values: Any) -> np.ndarray:
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _set(median: np.ndarray) -> np.ndarray:
+    return np.isfinite(median) & (median != 0)
+
+
+def _classify(
+    voc: np.ndarray,
+    jsc: np.ndarray,
+    ff: np.ndarray,
+    rsh: np.ndarray,
+    flags: Sequence[Sequence[str]],
+    median_voc: np.ndarray,
+    median_jsc: np.ndarray,
+    t: ExclusionThresholds,
+) -> Classification:
+    """The rule, once, for arrays of devices (NaN: no value)."""
+    n = voc.size
+    flagged = {f: np.zeros(n, dtype=bool) for f in EXCLUDING_FLAGS}
+    for i, device_flags in enumerate(flags):
+        if device_flags:  # most devices have none
+            for f in EXCLUDING_FLAGS:
+                flagged[f][i] = f in device_flags
+    with np.errstate(invalid="ignore"):
+        rules = [
+            *flagged.values(),
+            np.isnan(voc),
+            np.isnan(jsc)
+            | (_set(median_jsc) & (np.abs(jsc) < t.open_jsc_fraction * np.abs(median_jsc))),
+            ff <= t.shorted_ff,
+            _set(median_voc) & (voc < t.shorted_voc_fraction * median_voc),
+            rsh < t.shorted_rsh_ohm_cm2
+            if t.shorted_rsh_ohm_cm2 is not None
+            else np.zeros(n, dtype=bool),
+        ]
+    rule = np.select(rules, np.arange(1, len(rules) + 1), default=0)
+    return Classification(rule=rule, outcomes=t.outcomes())
 
 
 def classify_device(
@@ -107,20 +180,55 @@ def classify_device(
 ) -> tuple[str, str]:
     """('ok' | 'open' | 'shorted', reason code) for one J-V result dict.
 
-    Open is checked first: a device without photocurrent or without a Voc crossing has no
-    meaningful FF.
+    The analysis flags of the curve (EXCLUDING_FLAGS, the reason code is the flag) come
+    first; then open: a device without photocurrent or without a Voc crossing has no
+    meaningful FF; then shorted.
     """
-    t = thresholds
-    voc, jsc, ff = jv.get("voc_v"), jv.get("jsc_ma_cm2"), jv.get("ff")
-    rsh = jv.get("rsh_ohm_cm2")
-    if voc is None:
-        return "open", "no_voc"
-    if jsc is None or (batch_median_jsc and abs(jsc) < t.open_jsc_fraction * abs(batch_median_jsc)):
-        return "open", f"jsc_below_{t.open_jsc_fraction:.0%}_of_median"
-    if ff is not None and ff <= t.shorted_ff:
-        return "shorted", f"ff_at_or_below_{t.shorted_ff}"
-    if batch_median_voc and voc < t.shorted_voc_fraction * batch_median_voc:
-        return "shorted", f"voc_below_{t.shorted_voc_fraction:.0%}_of_median"
-    if t.shorted_rsh_ohm_cm2 is not None and rsh is not None and rsh < t.shorted_rsh_ohm_cm2:
-        return "shorted", f"rsh_below_{t.shorted_rsh_ohm_cm2}"
-    return "ok", ""
+    voc, jsc, ff, rsh, median_voc, median_jsc = (
+        _floats([v])
+        for v in (
+            jv.get("voc_v"),
+            jv.get("jsc_ma_cm2"),
+            jv.get("ff"),
+            jv.get("rsh_ohm_cm2"),
+            batch_median_voc,
+            batch_median_jsc,
+        )
+    )
+    flags = [jv.get("flags") or ()]
+    return _classify(voc, jsc, ff, rsh, flags, median_voc, median_jsc, thresholds)[0]
+
+
+def batch_medians(values: np.ndarray, batch_ids: np.ndarray) -> np.ndarray:
+    """Per device, the median of the finite values of its batch (NaN if there are none)."""
+    out = np.full(values.size, np.nan)
+    for batch in np.unique(batch_ids).tolist():
+        members = batch_ids == batch
+        finite = values[members]
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            out[members] = np.median(finite)
+    return out
+
+
+def classify_devices(
+    voc: np.ndarray,
+    jsc: np.ndarray,
+    ff: np.ndarray,
+    flags: Sequence[Sequence[str]],
+    batch_ids: np.ndarray,
+    thresholds: ExclusionThresholds = ExclusionThresholds(),
+    rsh: np.ndarray | None = None,
+) -> Classification:
+    """``classify_device`` of every device at once (NaN: no value), each against the medians
+    of its batch among the devices given."""
+    return _classify(
+        voc,
+        jsc,
+        ff,
+        np.full(voc.size, np.nan) if rsh is None else rsh,
+        flags,
+        batch_medians(voc, batch_ids),
+        batch_medians(jsc, batch_ids),
+        thresholds,
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import curve_fit
 
-from ._common import ResultMixin, finite_pairs
+from ._common import ResultMixin, bic, biexp_decay, exp_decay, finite_pairs
 from ._version import ANALYSIS_VERSION
 
 
@@ -34,19 +34,6 @@ class TPVResult(ResultMixin):
     version: str = ANALYSIS_VERSION
 
 
-def _mono(x: np.ndarray, dv: float, tau: float, v0: float) -> np.ndarray:
-    return dv * np.exp(-x / tau) + v0
-
-
-def _bi(x: np.ndarray, d1: float, t1: float, d2: float, t2: float, v0: float) -> np.ndarray:
-    return d1 * np.exp(-x / t1) + d2 * np.exp(-x / t2) + v0
-
-
-def _bic(res: np.ndarray, k: int) -> float:
-    n = res.size
-    return float(n * np.log(max(np.mean(res * res), 1e-300)) + k * np.log(n))
-
-
 def analyse_tpv(time_s: Any, voltage_v: Any) -> TPVResult:
     """Decay time of a TPV transient (time in s, voltage in V, baseline included)."""
     flags: list[str] = []
@@ -69,24 +56,24 @@ def analyse_tpv(time_s: Any, voltage_v: Any) -> TPVResult:
         flags.append("low_signal_to_noise")
     tau0 = float(x[np.argmax(yy < yy[0] / np.e)]) or float(x[-1] / 5)
     try:
-        p, cov = curve_fit(_mono, x, yy, p0=[yy[0], tau0, 0.0], maxfev=5000)
+        p, cov = curve_fit(exp_decay, x, yy, p0=[yy[0], tau0, 0.0], maxfev=5000)
     except RuntimeError:
         flags.append("fit_failed")
         return TPVResult(
             None, None, None, base0, None, "mono", None, None, None, None, float(t[kp] * 1e6),
             int(x.size), flags,
         )  # fmt: skip
-    res = yy - _mono(x, *p)
+    res = yy - exp_decay(x, *p)
     r2 = 1.0 - float(np.sum(res**2) / np.sum((yy - yy.mean()) ** 2))
-    bic1 = _bic(res, 3)
+    bic1 = bic(res, 3)
     tau, tau_se = abs(p[1]), float(np.sqrt(cov[1, 1])) if np.isfinite(cov[1, 1]) else None
     model, tf, ts, bic2 = "mono", None, None, None
     try:
         pb, _ = curve_fit(
-            _bi, x, yy, p0=[0.5 * p[0], 0.3 * tau, 0.5 * p[0], 2 * tau, p[2]], maxfev=5000
+            biexp_decay, x, yy, p0=[0.5 * p[0], 0.3 * tau, 0.5 * p[0], 2 * tau, p[2]], maxfev=5000
         )
-        resb = yy - _bi(x, *pb)
-        bic2 = _bic(resb, 5)
+        resb = yy - biexp_decay(x, *pb)
+        bic2 = bic(resb, 5)
         d1, t1, d2, t2 = pb[:4]
         if t1 > t2:
             d1, t1, d2, t2 = d2, t2, d1, t1

@@ -1,13 +1,15 @@
 """Electrical curves of single devices: J-V, maximum-power-point tracking, light intensity.
 
-Every array is downsampled to at most `max_points` samples (see `_downsample`) so a page never
-ships megabytes, whatever the instrument recorded. Input keys are listed on each builder.
+Every array is downsampled to at most `max_points` samples (`analysis.compute.downsample`) so
+a page never ships megabytes, whatever the instrument recorded. Input keys are listed on each
+builder.
 """
 
 from collections.abc import Sequence
 
 import numpy as np
 
+from ..compute.downsample import MAX_POINTS, downsample
 from ._common import (
     aligned,
     axis,
@@ -23,7 +25,6 @@ from ._common import (
     line,
     when,
 )
-from ._downsample import MAX_POINTS, downsample
 
 V_TITLE = "Voltage (V)"
 J_TITLE = "Current density (mA cm<sup>-2</sup>)"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..compute.downsample import MAX_POINTS, downsample
 from ._common import (
     aligned,
     axis,
@@ -19,7 +20,6 @@ from ._common import (
     group_key,
     line,
 )
-from ._downsample import MAX_POINTS, downsample
 
 WAVELENGTH_TITLE = "Wavelength (nm)"
 EQE_TITLE = "EQE (%)"

@@ -1,7 +1,8 @@
 import django_filters as filters
 
+from core.api import is_id
+
 from ..models import Batch, Device, Film, LigandExchangeRecipe, LigandExchangeRun, Synthesis
-from .base import is_id
 
 
 class ProjectFilter(filters.FilterSet):

@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
+from core.api import CodeOrIdField, ProjectOwnedSerializer
+from core.models import Project
+
 from ..models import (
     Batch,
     Device,
     Film,
     LigandExchangeRecipe,
     LigandExchangeRun,
-    Project,
     RecipeComponent,
     Stack,
     StackLayer,
@@ -15,7 +17,6 @@ from ..models import (
     SynthesisPrecursor,
     Variant,
 )
-from .base import CodeOrIdField, ProjectOwnedSerializer
 
 _READ_ONLY = ["id", "created_at", "updated_at", "created_by"]
 

@@ -1,21 +1,22 @@
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from core.access import project_ids_for
+from core.api import ProjectScopedViewSet, is_id
+from core.models import Project
+
 from ..models import (
     Batch,
     Device,
     Film,
     LigandExchangeRecipe,
     LigandExchangeRun,
-    Project,
     Stack,
     Substrate,
     Synthesis,
     Variant,
 )
-from ..selectors import project_ids_for
 from . import filters, serializers
-from .base import ProjectScopedViewSet, is_id
 
 
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):

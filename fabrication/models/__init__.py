@@ -1,13 +1,11 @@
-from .base import Ambient, ProjectOwned
+from .base import Ambient
 from .batches import Batch, Device, Film, Substrate, Variant
 from .chemistry import Chemical, Synthesis, SynthesisPrecursor
 from .layers import LayerRecipe, LayerRole, Stack, StackLayer
-from .projects import ApiToken, Membership, Project
 from .recipes import LigandExchangeRecipe, LigandExchangeRun, LigandFamily, RecipeComponent
 
 __all__ = [
     "Ambient",
-    "ApiToken",
     "Batch",
     "Chemical",
     "Device",
@@ -17,9 +15,6 @@ __all__ = [
     "LigandExchangeRecipe",
     "LigandExchangeRun",
     "LigandFamily",
-    "Membership",
-    "Project",
-    "ProjectOwned",
     "RecipeComponent",
     "Stack",
     "StackLayer",

@@ -1,32 +1,6 @@
-"""What every lab object shares: a project, a human code unique in it, and timestamps."""
+"""Abstract pieces of the lab's models (the project-owned base is core.models.ProjectOwned)."""
 
-from django.conf import settings
 from django.db import models
-
-
-class ProjectOwned(models.Model):
-    project = models.ForeignKey("fabrication.Project", on_delete=models.PROTECT, related_name="+")
-    # The name people write on vials and substrates; the API accepts it wherever an id goes.
-    code = models.CharField(max_length=80)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        abstract = True
-        ordering = ["code"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "code"], name="%(class)s_code_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.code
 
 
 class Ambient(models.Model):

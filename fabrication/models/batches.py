@@ -4,7 +4,9 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from .base import Ambient, ProjectOwned
+from core.models import ProjectOwned
+
+from .base import Ambient
 from .chemistry import Synthesis
 from .layers import Stack
 from .recipes import LigandExchangeRun

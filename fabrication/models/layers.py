@@ -3,7 +3,8 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from .base import ProjectOwned
+from core.models import ProjectOwned
+
 from .recipes import LigandExchangeRun
 
 

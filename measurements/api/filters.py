@@ -4,7 +4,8 @@ import django_filters as filters
 
 from fabrication.api.filters import ProjectFilter, _code_or_id
 
-from ..models import Kind, Measurement, Status
+from .. import kinds
+from ..models import Measurement, Status
 
 
 class UTCDateTimeFilter(filters.IsoDateTimeFilter):
@@ -22,7 +23,7 @@ class MeasurementFilter(ProjectFilter):
     device = filters.CharFilter(method=_code_or_id("device"))
     film = filters.CharFilter(method=_code_or_id("film"))
     synthesis = filters.CharFilter(method=_code_or_id("synthesis"))
-    kind = filters.ChoiceFilter(choices=Kind.choices)
+    kind = filters.ChoiceFilter(choices=kinds.choices)
     status = filters.ChoiceFilter(choices=Status.choices)
     measured_after = UTCDateTimeFilter(field_name="measured_at", lookup_expr="gte")
     measured_before = UTCDateTimeFilter(field_name="measured_at", lookup_expr="lte")

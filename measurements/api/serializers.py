@@ -1,10 +1,13 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from fabrication.api.base import CodeOrIdField
+from core.api import CodeOrIdField
 from fabrication.models import Device, Film, Synthesis
 
-from ..models import Kind, Measurement
+from .. import hooks, kinds
+from ..models import Measurement
+
+CONDITIONS = ("relative_permittivity", "load_resistance_ohm")
 
 
 class MeasurementUploadSerializer(serializers.Serializer):
@@ -12,7 +15,7 @@ class MeasurementUploadSerializer(serializers.Serializer):
     device = CodeOrIdField(Device, required=False)
     film = CodeOrIdField(Film, required=False)
     synthesis = CodeOrIdField(Synthesis, required=False)
-    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    kind = serializers.ChoiceField(choices=[], required=False)
     format = serializers.CharField(required=False, max_length=40)
     measured_at = serializers.DateTimeField(required=False)
     area_cm2 = serializers.FloatField(required=False, min_value=1e-6, max_value=1e4)
@@ -21,6 +24,21 @@ class MeasurementUploadSerializer(serializers.Serializer):
     relative_humidity_percent = serializers.FloatField(required=False, min_value=0, max_value=100)
     atmosphere = serializers.CharField(required=False, max_length=40, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    # Conditions some kinds need beyond the common ones; kept in the measurement's metadata.
+    relative_permittivity = serializers.FloatField(
+        required=False, min_value=1.0, max_value=1000.0, help_text="C-V: the film's eps_r"
+    )
+    load_resistance_ohm = serializers.FloatField(
+        required=False,
+        min_value=1e-3,
+        max_value=1e9,
+        help_text="TPC/TPV: the load the transient was measured across (ohm)",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Kinds are registered at start-up by the analysis app: read them when used.
+        self.fields["kind"].choices = kinds.choices()
 
     def validate(self, attrs):
         targets = [t for t in ("device", "film", "synthesis") if attrs.get(t) is not None]
@@ -29,6 +47,8 @@ class MeasurementUploadSerializer(serializers.Serializer):
                 {"target": "Give exactly one of device, film or synthesis (code or id)."}
             )
         attrs["target"] = attrs.pop(targets[0])
+        conditions = {k: attrs.pop(k) for k in CONDITIONS if attrs.get(k) is not None}
+        attrs["extra_metadata"] = {"conditions": conditions} if conditions else {}
         return attrs
 
 
@@ -99,9 +119,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     def get_results(self, obj) -> dict | None:
         results = self.context.get("results")
         if results is None:
-            from analysis.selectors import results_for
-
-            results = results_for([obj])
+            results = hooks.results_for([obj])
         return results.get(obj.pk)
 
 

@@ -1,3 +1,4 @@
+from celery import current_app
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -5,11 +6,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cqdlab.celery import app as celery_app
-from fabrication.api.base import ProjectScopedViewSet
-from fabrication.selectors import WRITE_ROLES, role_in
+from core.access import can_write
+from core.api import ProjectScopedViewSet
 
-from .. import bulk, services
+from .. import bulk, hooks, lifecycle, services
 from ..models import Measurement
 from ..selectors import measurements_for
 from .filters import MeasurementFilter
@@ -55,11 +55,9 @@ class MeasurementViewSet(ProjectScopedViewSet):
         return measurements_for(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        from analysis.selectors import results_for
-
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        context = {**self.get_serializer_context(), "results": results_for(page)}
+        context = {**self.get_serializer_context(), "results": hooks.results_for(page)}
         serializer = MeasurementSerializer(page, many=True, context=context)
         return self.get_paginated_response(serializer.data)
 
@@ -69,7 +67,7 @@ class MeasurementViewSet(ProjectScopedViewSet):
         upload.is_valid(raise_exception=True)
         data = dict(upload.validated_data)
         target = data.pop("target")
-        if role_in(request.user, target.project_id) not in WRITE_ROLES:
+        if not can_write(request.user, target.project_id):
             return Response(
                 {"error": "You need the member or manager role to upload to this project."},
                 status=status.HTTP_403_FORBIDDEN,
@@ -85,7 +83,7 @@ class MeasurementViewSet(ProjectScopedViewSet):
             )
         except services.UploadError as exc:
             return upload_error_response(exc)
-        if celery_app.conf.task_always_eager:
+        if current_app.conf.task_always_eager:
             # Analysed in-process already (no broker): answer with its status and figures.
             measurement.refresh_from_db()
         body = MeasurementSerializer(measurement, context=self.get_serializer_context()).data
@@ -126,7 +124,7 @@ class MeasurementViewSet(ProjectScopedViewSet):
     def reanalyse(self, request, pk=None):
         # get_object() checks IsProjectWriter: a viewer gets 403 here, an outsider 404.
         measurement = self.get_object()
-        services.measurement_requeue(measurement)
+        lifecycle.requeue(measurement)
         measurement.refresh_from_db()
         return Response(
             MeasurementSerializer(measurement, context=self.get_serializer_context()).data,

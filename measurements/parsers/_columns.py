@@ -46,14 +46,14 @@ def _split_unit(name: str) -> tuple[str, str]:
     tokens = bare.split("_")
     for i in range(1, len(tokens)):
         unit = "/".join(tokens[i:])
-        if is_unit(unit):
+        if is_unit(unit) and norm_unit(unit) != "f":  # 'J_F' is a forward scan, not farads
             return "_".join(tokens[:i]), unit
     if "/" in bare:
         head, _, tail = bare.partition("/")
         if head.strip() and is_unit(tail):
             return head.strip(), tail.strip()
     words = bare.split()
-    if len(words) >= 2 and is_unit(words[-1]) and norm_unit(words[-1]) not in ("a", "k"):
+    if len(words) >= 2 and is_unit(words[-1]) and norm_unit(words[-1]) not in ("a", "k", "f"):
         return " ".join(words[:-1]), words[-1]
     return bare, ""
 
@@ -78,6 +78,9 @@ _NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("absorbance", ("absorbance", "abs", "od", "optical density", "absorption", "a")),
     ("transmittance", ("transmittance", "transmission", "%t", "t%")),
     ("light_intensity", ("light intensity", "irradiance", "illumination", "suns", "sun")),
+    # LCR meters name the equivalent circuit: Cp (parallel) or Cs (series) with D, Q, G or R.
+    ("capacitance", ("capacitance", "cap", "c", "cp", "cs", "c p", "c s", "cpar", "cser")),
+    ("frequency", ("frequency", "freq", "f")),
     (
         "current_density",
         ("current density", "j", "jph", "cd", "curr dens", "jmeas", "j meas", "density"),
@@ -115,6 +118,8 @@ _BY_DIMENSION = {
     "energy": "energy",
     "time": "time",
     "power_density": "power",
+    "capacitance": "capacitance",
+    "frequency": "frequency",
 }
 
 
@@ -160,6 +165,10 @@ def _refine(quantity: str | None, dim: str | None, unit: str) -> str | None:
         return "energy"
     if quantity == "absorbance" and dim is not None and dim != "fraction":
         return _BY_DIMENSION.get(dim)  # "A (mA)" is a current, not an absorbance
+    if quantity == "time" and unit == "f":
+        return "temperature"  # 'T (F)': Fahrenheit, although 'F' alone is farads
+    if quantity in ("capacitance", "frequency") and dim is not None and dim != quantity:
+        return _BY_DIMENSION.get(dim)  # 'C (V)', 'f (s)' follow their unit
     if unit in ("k", "°c", "degc", "'c") and quantity in (None, "time", "voltage"):
         return "temperature"  # 'T (K)'
     return quantity

@@ -325,6 +325,10 @@ TECHNIQUE_TAGS = {
     "trpl": "trpl",
     "tcspc": "trpl",
     "tpv": "tpv",
+    "tpc": "tpc",
+    "cv": "cv",
+    "c-v": "cv",
+    "mott-schottky": "cv",
     "uvvis": "absorbance",
     "uv-vis": "absorbance",
     "abs": "absorbance",
@@ -420,6 +424,20 @@ UNITS: dict[str, dict[str, float]] = {
     "area": {"cm2": 1.0, "mm2": 0.01, "m2": 1e4},
     "temperature": {"c": 0.0, "°c": 0.0, "degc": 0.0, "'c": 0.0, "k": -273.15, "°k": -273.15},
     "rate": {"mv/s": 1.0, "v/s": 1e3},
+    "capacitance": {"f": 1.0, "mf": 1e-3, "uf": 1e-6, "nf": 1e-9, "pf": 1e-12},  # -> F
+    # -> Hz. Units arrive lower-cased, so 'MHz' and 'mHz' meet as 'mhz': read as MHz, since LCR
+    # meters test C-V at 1 kHz-2 MHz and a millihertz C-V point would take minutes.
+    "frequency": {"hz": 1.0, "khz": 1e3, "mhz": 1e6},
+    # -> ohm, for a load resistor named in a header ('Load: 50 Ohm', 'R_load (kOhm): 1').
+    "resistance": {
+        "ohm": 1.0,
+        "ohms": 1.0,
+        "ω": 1.0,
+        "kohm": 1e3,
+        "kω": 1e3,
+        "mohm": 1e6,  # 'MOhm' lower-cased: a milliohm load is not a thing
+        "mω": 1e6,
+    },
 }
 
 HC_EV_NM = 1239.841984  # photon energy (eV) x wavelength (nm)
@@ -442,6 +460,10 @@ def dimension_of(unit: str) -> str | None:
         return "power"
     if u in ("%", "fraction"):
         return "fraction"
+    if u in UNITS["capacitance"]:
+        return "capacitance"
+    if u in UNITS["frequency"]:
+        return "frequency"
     return None
 
 

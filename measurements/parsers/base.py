@@ -18,12 +18,20 @@ trpl        time_ns, counts
 tpv         time_s, voltage_v
 absorbance  wavelength_nm, absorbance
 pl          wavelength_nm, intensity
+cv          voltage_v, capacitance_f (F, as measured: not per area),
+            frequency_hz? (a column of test frequencies; a single one from
+            the header is metadata["frequency_hz"])
+tpc         time_s and current_a (with current_density_ma_cm2 when the area
+            is known) or current_density_ma_cm2, or voltage_v (a scope trace
+            across a load resistor: I = V / R_load, R_load in
+            metadata["load_resistance_ohm"] when the header names it)
 =========== ===============================================================
 
 Parsers may add further columns with unit-suffixed names (e.g. ``voltage_set_v``,
 ``spectral_response_a_w``); analysis reads only the canonical ones. A NaN in a column marks a
 value the parser masked (saturated, unphysical), always with a line in ``warnings``. Spectra
-(eqe, absorbance, pl) come sorted by ascending wavelength; J-V, MPP and decays keep file order.
+(eqe, absorbance, pl) come sorted by ascending wavelength; J-V, MPP, C-V and decays keep file
+order.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("jv", "eqe", "mpp", "intensity", "trpl", "tpv", "absorbance", "pl")
+KINDS = ("jv", "eqe", "mpp", "intensity", "trpl", "tpv", "absorbance", "pl", "cv", "tpc")
 
 
 class ParseError(ValueError):

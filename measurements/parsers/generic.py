@@ -25,12 +25,16 @@ from ._columns import Column, classify
 from ._meta import canonical, read_block
 from ._table import MIXED, TEXT, Block, Layout, find_layout
 from ._text import (
+    UNITS,
     filename_kind,
+    key_and_unit,
+    norm_unit,
     numeric_table,
     pixel_from,
     require_points,
     scan_direction,
     split_lines,
+    value_and_unit,
 )
 from .base import Format, ParsedMeasurement, ParseError, Series
 
@@ -42,8 +46,41 @@ _DEFAULT_LABEL = {
     "mpp": "track",
     "trpl": "decay",
     "tpv": "transient",
+    "tpc": "transient",
+    "cv": "sweep",
     "intensity": "series",
 }
+
+# C-V and TPC on top of the shared tables of _convert: the x quantity, the y alternatives (in
+# order of preference) and the extra columns of each kind.
+_X = {**_convert.X, "cv": ("voltage",), "tpc": ("time",)}
+_Y = {**_convert.Y, "cv": ("capacitance",), "tpc": ("current", "current_density", "voltage")}
+_EXTRA = {
+    **_convert.EXTRA,
+    "cv": frozenset({"frequency"}),
+    "tpc": frozenset({"current", "current_density"}),
+}
+# Quantities TPC shares with another kind convert exactly as they do there.
+_BORROWED = {"time": "tpv", "voltage": "tpv", "current": "jv", "current_density": "jv"}
+_FREQUENCY_KEYS = {
+    "frequency",
+    "freq",
+    "ac frequency",
+    "test frequency",
+    "measurement frequency",
+    "osc frequency",
+    "oscillator frequency",
+}
+_LOAD_KEYS = {
+    "load",
+    "load resistance",
+    "load resistor",
+    "r load",
+    "rload",
+    "r_load",
+    "termination",
+}
+_SCOPE_CHANNEL = re.compile(r"^\s*ch(?:annel)?\s*\d\s*$", re.I)
 
 
 _DIGIT = re.compile(r"\d")
@@ -73,7 +110,13 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         # With several blocks, the lines above each (the first's too) describe that block.
         context = read_block(lines, block.context, layout.delim)[0] if several else {}
         block_meta = canonical(context, []) if several else {}
-        kind, found = _read_block(lines, layout, block, kind, tag, metadata, block_meta, warnings)
+        kind, found = _read_block(
+            lines, layout, block, kind, tag, metadata, block_meta, warnings, header
+        )
+        if several and kind in ("cv", "tpc"):  # C-V blocks at several test frequencies
+            for s in found:
+                for key, value in _transient_and_cv_facts(context, kind, []).items():
+                    s.metadata.setdefault(key, value)
         series.extend(found)
     for start, stop in layout.ignored:
         warnings.append(f"lines {start + 1}-{stop}: a second table with other columns; ignored")
@@ -82,6 +125,14 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         metadata.pop("declared_scan_direction", None)
     if kind is None:  # pragma: no cover - every layout has a block, and each block sets it
         raise ParseError("unknown format: no table found")
+    if kind in ("cv", "tpc"):
+        facts = _transient_and_cv_facts(header, kind, warnings)
+        if several:  # a frequency above the first block is that block's, not the file's
+            facts.pop("frequency_hz", None)
+        metadata.update(facts)
+        for s in series:
+            for key, value in facts.items():
+                s.metadata.setdefault(key, value)
     _finish(series, kind, metadata, filename, warnings)
     return ParsedMeasurement(kind, NAME, series, metadata, header, list(dict.fromkeys(warnings)))
 
@@ -95,6 +146,7 @@ def _read_block(
     metadata: dict[str, Any],
     block_meta: dict[str, Any],
     warnings: list[str],
+    header: dict[str, str],
 ) -> tuple[str, list[Series]]:
     names = [n or f"column {i + 1}" for i, n in enumerate(block.names or [""] * block.ncols)]
     table = _table(lines, block, names, layout)
@@ -109,7 +161,7 @@ def _read_block(
             )
         cols = _headerless(kind, table, warnings)
     else:
-        cols = [classify(i, name) for i, name in enumerate(names)]
+        cols = _scope_columns([classify(i, name) for i, name in enumerate(names)], header)
         kind = _kind(cols, kind, tag, table)
     area = block_meta.get("area_cm2", metadata.get("area_cm2"))
     found = []
@@ -147,10 +199,10 @@ def _table(lines: list[str], block: Block, names: list[str], layout: Layout) -> 
 
 
 def _kind(cols: list[Column], hint: str | None, tag: str | None, table: np.ndarray) -> str:
-    options = _convert.supported(cols)
+    options = _supported(cols)
     if hint:
         if hint not in options:
-            raise ParseError(_convert.missing(hint, cols))
+            raise ParseError(_missing(hint, cols))
         return hint
     if not options:
         names = _convert.names_of(cols)
@@ -166,6 +218,112 @@ def _kind(cols: list[Column], hint: str | None, tag: str | None, table: np.ndarr
         if _convert.is_sweep(table[:, voltage.index][~np.isnan(table[:, voltage.index])]):
             return "jv"
     return options[0]
+
+
+def _supported(cols: list[Column]) -> list[str]:
+    """The kinds the columns can be, most likely first: the shared table's answer plus C-V and
+    TPC. Capacitance is what a C-V file is about, so with a voltage it goes first; TPC goes
+    last, so time + voltage stays TPV and time + voltage + current stays MPP, and only time +
+    current (no voltage) is TPC without a hint or a file-name tag."""
+    options = _convert.supported(cols)
+    have = {c.quantity for c in cols}
+    if "capacitance" in have and "voltage" in have:
+        options = ["cv", *options]
+    if "time" in have and have.intersection(_Y["tpc"]):
+        options = [*options, "tpc"]
+    return options
+
+
+def _missing(kind: str, cols: list[Column]) -> str:
+    """The message for a kind whose columns are not all there."""
+    if kind not in ("cv", "tpc"):
+        return _convert.missing(kind, cols)
+    have = {c.quantity for c in cols}
+    names = _convert.names_of(cols)
+    if not have.intersection(_X[kind]):
+        return f"no {_X[kind][0]} column found; columns are: {names}"
+    what = "capacitance" if kind == "cv" else "current or voltage"
+    return f"no {what} column found; columns are: {names}"
+
+
+def _canonical(
+    col: Column, values: np.ndarray, kind: str, area: float | None, warnings: list[str]
+) -> dict[str, np.ndarray]:
+    """Canonical column(s) for one file column (``_convert.convert`` with C-V and TPC)."""
+    q = col.quantity
+    if kind == "cv":
+        if q == "voltage":
+            return _convert.convert(col, values, "tpv", area, warnings)
+        if q == "capacitance":
+            return {"capacitance_f": values * _unit_factor("capacitance", col, values, warnings)}
+        if q == "frequency":
+            return {"frequency_hz": values * _unit_factor("frequency", col, values, warnings)}
+        return {}
+    if kind == "tpc":
+        borrowed = _BORROWED.get(q or "")
+        return _convert.convert(col, values, borrowed, area, warnings) if borrowed else {}
+    return _convert.convert(col, values, kind, area, warnings)
+
+
+def _unit_factor(dimension: str, col: Column, values: np.ndarray, warnings: list[str]) -> float:
+    """Factor to farads or hertz. Without a unit, a capacitance above 1 mF cannot be a solar
+    cell's (nF per mm2), so bare numbers that big are nF; a frequency is Hz."""
+    if col.unit:
+        factor = UNITS[dimension].get(col.unit)
+        if factor is None:
+            raise ParseError(f"unknown unit '{col.unit}' for a {dimension}", column=col.name)
+        return factor
+    finite = values[np.isfinite(values)]
+    unit = "Hz"
+    if dimension == "capacitance":
+        unit = "nF" if finite.size and float(np.max(np.abs(finite))) > 1e-3 else "F"
+    warnings.append(f"column '{col.name}' has no unit; read as {unit}")
+    return UNITS[dimension][unit.lower()]
+
+
+def _scope_columns(cols: list[Column], header: dict[str, str]) -> list[Column]:
+    """Oscilloscope exports (Tektronix: 'TIME,CH1' under 'Horizontal Units,s' and 'Vertical
+    Units,V') name channels, not quantities: the header's units say what they hold."""
+    if not any(_SCOPE_CHANNEL.match(c.name) for c in cols):
+        return cols
+    units = {key_and_unit(k)[0]: v.strip() for k, v in header.items()}
+    vertical, horizontal = units.get("vertical units", ""), units.get("horizontal units", "")
+    out = []
+    for c in cols:
+        if c.quantity is None and not c.unit and _SCOPE_CHANNEL.match(c.name):
+            probe = classify(c.index, f"{c.name} ({vertical or 'V'})")
+            quantity = probe.quantity if probe.quantity in ("voltage", "current") else None
+            c = Column(c.index, c.name, quantity, probe.unit if quantity else "")
+        elif c.quantity == "time" and not c.unit and horizontal:
+            c = Column(c.index, c.name, "time", classify(c.index, f"t ({horizontal})").unit)
+        out.append(c)
+    return out
+
+
+def _transient_and_cv_facts(
+    header: dict[str, str], kind: str, warnings: list[str]
+) -> dict[str, Any]:
+    """Header facts the analysis of these kinds needs: the test frequency of a C-V sweep
+    ('Frequency: 10 kHz') and the load resistor a TPC scope trace was taken across."""
+    facts: dict[str, Any] = {}
+    keys, dimension, name = (
+        (_FREQUENCY_KEYS, "frequency", "frequency_hz")
+        if kind == "cv"
+        else (_LOAD_KEYS, "resistance", "load_resistance_ohm")
+    )
+    for raw_key, raw_value in header.items():
+        key, key_unit = key_and_unit(raw_key)
+        if key not in keys:
+            continue
+        value, value_unit = value_and_unit(raw_value)
+        unit = norm_unit(key_unit or value_unit)
+        factor = UNITS[dimension].get(unit) if unit else 1.0
+        if value is None or factor is None or value <= 0:
+            warnings.append(f"header '{raw_key}': '{raw_value}' is not a {dimension}; ignored")
+            continue
+        facts[name] = value * factor
+        break
+    return facts
 
 
 def _headerless(kind: str, table: np.ndarray, warnings: list[str]) -> list[Column]:
@@ -184,6 +342,8 @@ def _headerless(kind: str, table: np.ndarray, warnings: list[str]) -> list[Colum
             "tpv": ["time", "voltage"],
             "mpp": ["time", "voltage", "current_density", "power"],
             "intensity": ["light_intensity", "voc"],
+            "cv": ["voltage", "capacitance"],
+            "tpc": ["time", "voltage"],  # a bare two-column dump is a scope trace
         }[kind]
     if ncols < 2:
         raise ParseError(f"a {kind} table needs at least two columns; this one has {ncols}")
@@ -202,27 +362,27 @@ def _groups(cols: list[Column], kind: str):
             Column(c.index, c.name, "light_intensity", c.unit) if c.quantity == "pl" else c
             for c in cols
         ]
-    xs = [i for i, c in enumerate(cols) if c.quantity in _convert.X[kind]]
+    xs = [i for i, c in enumerate(cols) if c.quantity in _X[kind]]
     if kind in ("eqe", "absorbance", "pl") and any(cols[i].quantity == "wavelength" for i in xs):
         xs = [i for i in xs if cols[i].quantity == "wavelength"]
-    if kind in ("mpp", "tpv"):
+    if kind in ("mpp", "tpv", "tpc"):
         xs = xs[:1]
     # Groups start at their x column ('V1, J1, V2, J2'), or one column before it when every
     # x follows its y ('J1, V1, J2, V2').
-    y_first = len(xs) > 1 and all(i > 0 and cols[i - 1].quantity in _convert.Y[kind] for i in xs)
+    y_first = len(xs) > 1 and all(i > 0 and cols[i - 1].quantity in _Y[kind] for i in xs)
     starts = [i - 1 for i in xs] if y_first else xs
     bounds = starts + [len(cols)]
     out = []
     for g, start in enumerate(starts):
         group = cols[start : bounds[g + 1]] if len(xs) > 1 else cols
         x = cols[xs[g]]
-        ys = [c for c in group if c.index != x.index and c.quantity in _convert.Y[kind]]
-        best = next((q for q in _convert.Y[kind] if any(c.quantity == q for c in ys)), None)
+        ys = [c for c in group if c.index != x.index and c.quantity in _Y[kind]]
+        best = next((q for q in _Y[kind] if any(c.quantity == q for c in ys)), None)
         primaries = [c for c in ys if c.quantity == best]
-        if kind in ("mpp", "tpv"):
+        if kind in ("mpp", "tpv", "tpc"):
             primaries = primaries[:1]
         taken = {x.index} | {c.index for c in primaries}
-        others = [c for c in group if c.index not in taken and c.quantity in _convert.EXTRA[kind]]
+        others = [c for c in group if c.index not in taken and c.quantity in _EXTRA[kind]]
         for k, p in enumerate(primaries):
             out.append((x, p, _paired(others, k, len(primaries))))
     return out
@@ -258,7 +418,7 @@ def _series(
         values = table[rows, col.index]
         if col is not x and col is not primary and np.isnan(values).any():
             continue  # an optional column with gaps is left out rather than failing the file
-        for key, array in _convert.convert(col, values, kind, area, warnings).items():
+        for key, array in _canonical(col, values, kind, area, warnings).items():
             columns.setdefault(key, array)
     if kind in _SORTED:
         order = np.argsort(columns["wavelength_nm"], kind="stable")

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from measurements import dispatch, services
+from analysis import dispatch
+from measurements import lifecycle, services
 from measurements.models import Measurement
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -23,7 +24,7 @@ def _queued_without_message(world) -> Measurement:
 
 def test_the_sweeper_resends_uploads_left_queued_while_the_broker_was_down(world):
     m = _queued_without_message(world)
-    assert services.sweep_stale() == {"resent": 1, "failed": 0}
+    assert lifecycle.sweep_stale() == {"resent": 1, "failed": 0}
     m.refresh_from_db()
     assert m.status == "succeeded"
 
@@ -31,18 +32,18 @@ def test_the_sweeper_resends_uploads_left_queued_while_the_broker_was_down(world
 def test_the_sweeper_leaves_fresh_uploads_alone(world):
     m = _queued_without_message(world)
     Measurement.objects.filter(id=m.id).update(queued_at=timezone.now())
-    assert services.sweep_stale() == {"resent": 0, "failed": 0}
+    assert lifecycle.sweep_stale() == {"resent": 0, "failed": 0}
 
 
 def test_a_measurement_stuck_running_is_retried_then_failed_with_a_reason(world):
     m = _queued_without_message(world)
     old = timezone.now() - dt.timedelta(hours=2)
     Measurement.objects.filter(id=m.id).update(status="running", started_at=old, attempts=1)
-    services.sweep_stale()
+    lifecycle.sweep_stale()
     m.refresh_from_db()
     assert m.status == "succeeded" and m.attempts == 2
     Measurement.objects.filter(id=m.id).update(status="running", started_at=old, attempts=3)
-    assert services.sweep_stale()["failed"] == 1
+    assert lifecycle.sweep_stale()["failed"] == 1
     m.refresh_from_db()
     assert m.status == "failed" and "did not finish" in m.error
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from analysis.pipeline import run_analysis
-from fabrication.tokens import token_create
+from core.tokens import token_create
 from measurements.models import Measurement
 
 JV_A = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "jv_example_a.txt"
@@ -46,8 +46,9 @@ def test_an_api_upload_and_its_analysis_run_a_fixed_number_of_queries(world):
     measurement = Measurement.objects.get(id=response.json()["id"])
     with CaptureQueriesContext(connection) as task:
         assert run_analysis(measurement.id) == "succeeded"
-    # claim; read the row with its target; mark succeeded; insert the results.
-    assert _statements(task) == 4, _sql(task)
+    # claim; read the row with its target and lineage; mark succeeded; insert the results;
+    # find the device's measurements that read a J-V result (its EQE) to refresh them.
+    assert _statements(task) == 5, _sql(task)
 
 
 def _statements(ctx) -> int:
@@ -67,7 +68,8 @@ def test_a_bulk_import_sends_its_analyses_in_chunks(world, settings, monkeypatch
     import io
     import zipfile
 
-    from measurements import bulk, tasks
+    from analysis import tasks
+    from measurements import bulk
 
     sent: list[list[int]] = []
     monkeypatch.setattr(
@@ -96,7 +98,7 @@ def test_single_uploads_close_together_share_a_task_and_none_is_lost(monkeypatch
     import threading
     import time
 
-    from measurements import dispatch
+    from analysis import dispatch
 
     sent: list[list[int]] = []
     done = threading.Event()
@@ -148,8 +150,9 @@ def test_a_chunk_is_analysed_with_the_same_queries_whatever_its_size(world):
         assert outcome == {"skipped": 0, "succeeded": n}
         assert JVResult.objects.filter(measurement_id__in=ids).count() == n
         counts.append(_statements(ctx))
-    # claim (select for update, update); read the rows; lock, mark succeeded, insert results
-    assert counts == [6, 6]
+    # claim (select for update, update); read the rows; lock, mark succeeded, insert results;
+    # find the measurements that read J-V results (EQE) on these devices, to refresh them
+    assert counts == [7, 7]
 
 
 def test_a_chunk_skips_what_is_done_and_fails_only_the_bad_file(world, monkeypatch):
@@ -158,14 +161,14 @@ def test_a_chunk_skips_what_is_done_and_fails_only_the_bad_file(world, monkeypat
 
     ids = _queued_uploads(world, 3)
     assert pipeline.run_analysis(ids[0]) == "succeeded"
-    real = pipeline.analyse_parsed
+    real = pipeline._analyse
 
-    def broken_for_the_last(measurement, parsed):
+    def broken_for_the_last(measurement, context):
         if measurement.id == ids[2]:
-            raise pipeline.AnalysisError("no light J-V curve in the file")
-        return real(measurement, parsed)
+            return "no light J-V curve in the file"
+        return real(measurement, context)
 
-    monkeypatch.setattr(pipeline, "analyse_parsed", broken_for_the_last)
+    monkeypatch.setattr(pipeline, "_analyse", broken_for_the_last)
     assert pipeline.run_analyses(ids) == {"skipped": 1, "failed": 1, "succeeded": 1}
     status = dict(Measurement.objects.filter(id__in=ids).values_list("id", "status"))
     assert status == {ids[0]: "succeeded", ids[1]: "succeeded", ids[2]: "failed"}

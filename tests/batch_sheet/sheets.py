@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from fabrication.batch_sheet import template_workbook
+from fabrication.batch_sheets.template import template_workbook
 
 HYSPRINT_FILE = Path(__file__).parents[1] / "data/real/batch/20250114_experiment_file.xlsx"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from fabrication.batch_sheet import BatchSheetError, read_workbook
+from fabrication.batch_sheets.problems import BatchSheetError
+from fabrication.batch_sheets.reader import read_workbook
 
 from .sheets import BATCH, device, filled_template, save
 

@@ -2,13 +2,10 @@
 
 import pytest
 
-from fabrication.batch_sheet import (
-    HYSPRINT_DEFAULT_PIXEL_AREA_CM2,
-    LAYOUT_HYSPRINT,
-    BatchSheetError,
-    LayerPlan,
-    read_workbook,
-)
+from fabrication.batch_sheets.hysprint import HYSPRINT_DEFAULT_PIXEL_AREA_CM2
+from fabrication.batch_sheets.plan import LAYOUT_HYSPRINT, LayerPlan
+from fabrication.batch_sheets.problems import BatchSheetError
+from fabrication.batch_sheets.reader import read_workbook
 
 from .sheets import HYSPRINT_FILE, hysprint_copy
 

@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from fabrication.batch_sheet import BatchSheetError, read_workbook
-from fabrication.batch_sheet_services import batch_import
+from fabrication.batch_sheets.problems import BatchSheetError
+from fabrication.batch_sheets.reader import read_workbook
+from fabrication.batch_sheets.services import batch_import
 from fabrication.models import Batch, Device, Stack, StackLayer, Substrate, Variant
 
 from .sheets import BATCH, HYSPRINT_FILE, device, filled_template

@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from fabrication.batch_sheet import LAYOUT_CQDLAB, LayerPlan, read_workbook
+from fabrication.batch_sheets.plan import LAYOUT_CQDLAB, LayerPlan
+from fabrication.batch_sheets.reader import read_workbook
 
 from .sheets import device, filled_template
 

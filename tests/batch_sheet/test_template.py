@@ -5,8 +5,10 @@ from io import BytesIO
 import openpyxl
 import pytest
 
-from fabrication import batch_sheet
-from fabrication.batch_sheet import BatchSheetError, read_workbook, template_workbook
+from fabrication.batch_sheets import columns, plan
+from fabrication.batch_sheets.problems import BatchSheetError
+from fabrication.batch_sheets.reader import read_workbook
+from fabrication.batch_sheets.template import template_workbook
 from fabrication.models import Device, LayerRole, StackLayer, Substrate, Variant
 
 ROLES = ["Substrate", "ETL", "Absorber", "HTL", "Electrode"]
@@ -97,13 +99,13 @@ def test_the_untouched_template_is_refused_because_the_batch_code_is_empty():
 
 
 def test_the_parser_mirrors_the_models_choices_and_limits():
-    assert set(batch_sheet.VARIANT_ROLES) == set(Variant.Role.values)
-    assert {r for r, _ in batch_sheet.LAYER_ROLES} | {"other"} == set(LayerRole.values)
-    assert batch_sheet.SUBSTRATE_LABEL_MAX == Substrate._meta.get_field("label").max_length
-    assert batch_sheet.SUBSTRATE_MATERIAL_MAX == Substrate._meta.get_field("material").max_length
-    assert batch_sheet.VARIANT_NAME_MAX == Variant._meta.get_field("name").max_length
-    assert batch_sheet.PIXEL_MAX == Device._meta.get_field("pixel").max_length
-    assert batch_sheet.CODE_MAX_LENGTH == Variant._meta.get_field("code").max_length
-    for name, _, _, max_length in batch_sheet.LAYER_PARAMS:
+    assert set(plan.VARIANT_ROLES) == set(Variant.Role.values)
+    assert {r for r, _ in plan.LAYER_ROLES} | {"other"} == set(LayerRole.values)
+    assert plan.SUBSTRATE_LABEL_MAX == Substrate._meta.get_field("label").max_length
+    assert plan.SUBSTRATE_MATERIAL_MAX == Substrate._meta.get_field("material").max_length
+    assert plan.VARIANT_NAME_MAX == Variant._meta.get_field("name").max_length
+    assert plan.PIXEL_MAX == Device._meta.get_field("pixel").max_length
+    assert plan.CODE_MAX_LENGTH == Variant._meta.get_field("code").max_length
+    for name, _, _, max_length in columns.LAYER_PARAMS:
         if max_length:
             assert StackLayer._meta.get_field(name).max_length == max_length

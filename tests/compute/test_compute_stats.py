@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from scipy import stats as st
 
@@ -12,6 +13,7 @@ from analysis.compute import (
     substrate_means,
     summarise,
 )
+from analysis.compute.stats import classify_devices
 
 
 def test_summary_statistics_of_a_small_batch():
@@ -59,3 +61,42 @@ def test_exclusion_thresholds_are_configurable():
     strict = ExclusionThresholds(shorted_ff=0.55, shorted_rsh_ohm_cm2=300.0)
     jv = {"voc_v": 0.45, "jsc_ma_cm2": 31.7, "ff": 0.60, "rsh_ohm_cm2": 250.0}
     assert classify_device(jv, 0.45, 31.0, strict)[0] == "shorted"
+
+
+def test_the_analysis_flags_of_the_curve_exclude_first_and_name_themselves():
+    ok = {"voc_v": 0.45, "jsc_ma_cm2": 31.7, "ff": 0.50}
+    assert classify_device({**ok, "flags": ["shorted"]}, 0.45, 31.0) == ("shorted", "shorted")
+    no_voc = {**ok, "voc_v": None, "flags": ["no_voc_crossing", "shorted"]}
+    assert classify_device(no_voc, 0.45, 31.0) == ("shorted", "shorted")
+    assert classify_device({**no_voc, "flags": ["no_voc_crossing"]}, 0.45, 31.0) == (
+        "open",
+        "no_voc_crossing",
+    )
+    assert classify_device({**ok, "flags": ["voc_extrapolated"]}, 0.45, 31.0) == ("ok", "")
+
+
+def test_many_devices_are_classified_as_one_by_one_against_their_batch_medians():
+    rng = np.random.default_rng(3)
+    n = 400
+    voc, jsc, ff = rng.normal(0.6, 0.15, n), rng.normal(25, 8, n), rng.normal(0.6, 0.15, n)
+    for column in (voc, jsc, ff):
+        column[rng.random(n) < 0.05] = np.nan
+    flags = [
+        ["shorted"] if r < 0.03 else ["no_voc_crossing"] if r < 0.06 else [] for r in rng.random(n)
+    ]
+    batches = rng.integers(0, 4, n)
+    thresholds = ExclusionThresholds(shorted_voc_fraction=0.7, open_jsc_fraction=0.4)
+    many = classify_devices(voc, jsc, ff, flags, batches, thresholds)
+    outcomes = set()
+    for i in range(n):
+        members = batches == batches[i]
+        medians = [float(np.median(c[members & np.isfinite(c)])) for c in (voc, jsc)]
+        jv = {
+            "voc_v": None if np.isnan(voc[i]) else float(voc[i]),
+            "jsc_ma_cm2": None if np.isnan(jsc[i]) else float(jsc[i]),
+            "ff": None if np.isnan(ff[i]) else float(ff[i]),
+            "flags": flags[i],
+        }
+        assert many[i] == classify_device(jv, *medians, thresholds), i
+        outcomes.add(many[i][1])
+    assert len(outcomes) == 7  # kept, and every rule but Rsh (not set here)

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from analysis.models import JVResult
-from measurements import services
+from measurements import lifecycle
 from measurements.models import Measurement
 
 from ..flow.conftest import _services_or_skip, start_worker, wait_for_status, wait_for_worker
@@ -138,7 +138,7 @@ def test_uploads_succeed_while_redis_is_down_and_are_analysed_when_it_returns(wo
     Measurement.objects.filter(id__in=ids).update(
         queued_at=timezone.now() - dt.timedelta(minutes=5)
     )
-    assert services.sweep_stale()["resent"] == 3
+    assert lifecycle.sweep_stale()["resent"] == 3
     statuses = wait_for_status(ids, timeout=90)
     assert set(statuses.values()) == {"succeeded"}
 

@@ -1,12 +1,12 @@
-"""Palette, JSON-safe arrays and downsampling shared by every builder."""
+"""Palette, JSON-safe arrays and the downsampling every builder shares (compute.downsample)."""
 
 import json
 
 import numpy as np
 
+from analysis.compute.downsample import downsample, evenly_spaced, minmax_indices
 from analysis.figures import palette
 from analysis.figures._common import json_floats, json_strings
-from analysis.figures._downsample import downsample, minmax_indices
 
 
 def test_target_and_control_always_get_their_fixed_colours():
@@ -75,3 +75,10 @@ def test_downsampling_ignores_gaps_and_carries_aligned_arrays_along():
     assert np.isfinite(ys[1:-1]).all()
     assert kept[0] == 0 and kept[-1] == y.size - 1, "ends kept even when they are gaps"
     assert np.array_equal(y[kept], ys, equal_nan=True)
+
+
+def test_whole_traces_are_thinned_by_even_spacing_and_short_lists_kept_whole():
+    devices = list(range(250))
+    sample = evenly_spaced(devices, 100)
+    assert len(sample) == 100 and sample[0] == 0 and len(set(sample)) == 100
+    assert evenly_spaced(devices[:7], 100) == devices[:7]

@@ -60,7 +60,7 @@ def test_analysing_the_same_upload_twice_leaves_one_set_of_results(world, api, w
 
 
 def test_a_task_delivered_twice_analyses_once(world, api, worker):
-    from measurements.tasks import analyse_measurement
+    from analysis.tasks import analyse_measurement
 
     body = _upload(
         api("owner"), DATA / "synthetic" / "jv_example_a.txt", device=world["a"].devices[2].code

@@ -36,7 +36,7 @@ def _queued(world, i, device) -> int:
 def test_two_workers_share_the_analyses(world, settings, flow_media):
     from django.db import connection
 
-    from measurements.tasks import analyse_measurement
+    from analysis.tasks import analyse_measurement
 
     from .conftest import _services_or_skip
 

@@ -81,3 +81,37 @@ def test_an_outsider_cannot_open_another_projects_recipe(client, world):
     response = client.get(url)
     assert response.status_code == 302  # Django admin redirects a missing object to the list
     assert LigandExchangeRecipe.objects.get(pk=world["a"].recipe.pk).name == "PbI2 control"
+
+
+def _staff_with_model_permissions(world, name):
+    user = world["users"][name]
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["fabrication", "measurements"])
+    )
+    return user
+
+
+def test_a_staff_user_of_another_project_cannot_read_or_revert_a_history(world, client):
+    device = world["a"].devices[0]
+    client.force_login(_staff_with_model_permissions(world, "outsider"))
+    history = reverse("admin:fabrication_device_history", args=[device.pk])
+    assert client.get(history).status_code in (403, 404)
+    version = device.history.latest("history_date").history_id
+    form = reverse("admin:fabrication_device_simple_history", args=[device.pk, version])
+    assert client.get(form).status_code in (403, 404)
+    response = client.post(form, {"project": world["projects"]["b"].pk, "code": device.code})
+    assert response.status_code in (403, 404)
+    device.refresh_from_db()
+    assert device.project_id == world["projects"]["a"].pk
+
+
+def test_a_viewer_reads_in_the_admin_but_cannot_change_and_no_one_moves_an_object(world, client):
+    device = world["a"].devices[0]
+    change = reverse("admin:fabrication_device_change", args=[device.pk])
+    client.force_login(_staff_with_model_permissions(world, "viewer"))
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="code"' not in page.content.decode()
+    assert client.post(change, {"code": "X"}).status_code == 403
+    client.force_login(_staff_with_model_permissions(world, "colleague"))
+    page = client.get(change).content.decode()
+    assert 'name="project"' not in page  # read-only once created

@@ -4,9 +4,10 @@ import pytest
 from django.core.management import call_command
 
 from analysis import dashboards
-from analysis.metrics import device_rows, group_rows
 from analysis.models import JVResult, StabilityStudy
-from fabrication.models import Batch, Device, LigandExchangeRecipe, Project, Synthesis, Variant
+from analysis.selectors.devices import device_rows, group_rows
+from core.models import Project
+from fabrication.models import Batch, Device, LigandExchangeRecipe, Synthesis, Variant
 from measurements.models import Measurement
 
 

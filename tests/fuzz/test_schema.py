@@ -32,7 +32,7 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def token(world):
-    from fabrication.tokens import token_create
+    from core.tokens import token_create
 
     _, key = token_create(world["users"]["owner"], "fuzz")
     return key

@@ -6,12 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from analysis.metrics import METRICS, DeviceColumns
+from analysis.selectors.devices import METRICS, DeviceColumns
 
 
 def device_columns(devices: list[dict[str, Any]]) -> DeviceColumns:
     """One device per dict: metric values (absent or None: no value), and optionally
-    "measured" (default True), "status", "reason", "flags", "substrate"."""
+    "measured" (default True), "status", "reason", "flags", "substrate", "batch" (default 1)."""
     n = len(devices)
     label = {"variant_name": "v", "batch_code": "B"}
     return DeviceColumns(
@@ -21,6 +21,7 @@ def device_columns(devices: list[dict[str, Any]]) -> DeviceColumns:
         status_reasons=[d.get("reason", "") for d in devices],
         substrate_ids=np.array([d.get("substrate", 0) for d in devices], dtype=np.int64),
         substrate_codes=[f"S{d.get('substrate', 0)}" for d in devices],
+        batch_ids=np.array([d.get("batch", 1) for d in devices], dtype=np.int64),
         labels=[label] * n,
         values={
             m: np.array([np.nan if d.get(m) is None else d[m] for d in devices], dtype=float)

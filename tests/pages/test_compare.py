@@ -82,7 +82,7 @@ def test_large_comparisons_carry_device_links_only_on_the_pce_figure(db):
     import json
 
     from analysis import dashboards
-    from analysis.metrics import Groups
+    from analysis.selectors.devices import Groups
 
     from .columns import device_columns
 
@@ -100,12 +100,3 @@ def test_large_comparisons_carry_device_links_only_on_the_pce_figure(db):
     # Unlinked figures carry no per-point text at all, not 3,000 "?" codes.
     points = [t for t in big["voc_v"]["data"] if t["type"] == "scattergl"]
     assert points and all("text" not in t and "%{text}" not in t["hovertemplate"] for t in points)
-
-
-def test_aging_panels_draw_a_sample_of_device_traces_but_count_every_device():
-    from analysis import dashboards
-
-    devices = list(range(250))
-    sample = dashboards._sample(devices, 100)
-    assert len(sample) == 100 and sample[0] == 0 and len(set(sample)) == 100
-    assert dashboards._sample(devices[:7], 100) == devices[:7]

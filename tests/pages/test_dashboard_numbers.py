@@ -1,13 +1,14 @@
-"""The dashboards' numbers are exactly those of compute.stats and compute.aging on every device.
+"""The dashboards' numbers are exactly those of compute.stats on every device.
 
-The pages compute them from columns (numpy arrays) and, for aging, all devices at once; these
-tests hold them to the per-device definitions, float for float.
+The pages compute them from columns (numpy arrays); these tests hold them to the per-device
+definitions, float for float. (Aging figures of all devices at once are held to analyse_aging
+in tests/compute/test_compute_aging.py.)
 """
 
 from __future__ import annotations
 
 import json
-import math
+import statistics
 
 import numpy as np
 import pytest
@@ -16,17 +17,15 @@ from django.template.defaultfilters import floatformat
 from django.utils.html import json_script
 
 from analysis import compute, dashboards
-from analysis.metrics import METRICS, AgingSeries, Groups
+from analysis.selectors.devices import METRICS, Groups
 
 from .columns import device_columns
-
-EXCLUDING = ("shorted", "no_voc_crossing")
 
 
 def _random_devices(rng: np.random.Generator, n: int) -> list[dict]:
     devices = []
     for i in range(n):
-        d: dict = {"substrate": int(rng.integers(0, max(1, n // 5)))}
+        d: dict = {"substrate": int(rng.integers(0, max(1, n // 5))), "batch": i % 2}
         for m, (mean, sd) in zip(
             METRICS, ((11, 2), (0.6, 0.05), (26, 1), (0.65, 0.05)), strict=True
         ):
@@ -38,20 +37,38 @@ def _random_devices(rng: np.random.Generator, n: int) -> list[dict]:
         elif roll < 0.10:
             d["status"], d["reason"] = "excluded", "scratched" if i % 2 else ""
         elif roll < 0.15:
-            d["flags"] = [EXCLUDING[i % 2], "other"]
+            d["flags"] = [("shorted", "no_voc_crossing")[i % 2], "other"]
         elif roll < 0.18:
             d["pce_percent"] = 0.0
+        elif roll < 0.20 and d["voc_v"] is not None:
+            d["voc_v"] *= 0.3  # far below the batch's median: shorted
+        elif roll < 0.22 and d["jsc_ma_cm2"] is not None:
+            d["jsc_ma_cm2"] *= 0.1  # no photocurrent to speak of: open
+        elif roll < 0.24:
+            d["ff"] = 0.25
         devices.append(d)
+    _classify(devices)
     return devices
+
+
+def _classify(devices: list[dict]) -> None:
+    """compute.stats.classify_device of each device, against the medians of its batch."""
+    medians = {}
+    for batch in {d["batch"] for d in devices}:
+        members = [d for d in devices if d["batch"] == batch]
+        medians[batch] = [
+            statistics.median(v) if (v := [d[m] for d in members if d[m] is not None]) else None
+            for m in ("voc_v", "jsc_ma_cm2")
+        ]
+    for d in devices:
+        d["auto"] = compute.stats.classify_device(d, *medians[d["batch"]])
 
 
 def _kept(devices: list[dict]) -> list[dict]:
     return [
         d
         for d in devices
-        if d.get("measured", True)
-        and d.get("status", "ok") == "ok"
-        and not any(f in EXCLUDING for f in d.get("flags", []))
+        if d.get("measured", True) and d.get("status", "ok") == "ok" and d["auto"][0] == "ok"
     ]
 
 
@@ -102,10 +119,8 @@ def test_significance_tests_the_same_samples_as_the_devices_say(per):
         kept = [d for d in _kept(members) if d["pce_percent"] is not None]
         if per == "device":
             return [d["pce_percent"] for d in kept]
-        by_substrate: dict[int, list[float]] = {}
-        for d in kept:
-            by_substrate.setdefault(d["substrate"], []).append(d["pce_percent"])
-        return [sum(v) / len(v) for v in by_substrate.values()]
+        pce, substrates = [d["pce_percent"] for d in kept], [d["substrate"] for d in kept]
+        return compute.stats.substrate_means(pce, substrates)["mean"]
 
     tests = dashboards.significance(groups, "pce_percent", per)
     assert [(t["a"], t["b"]) for t in tests] == [("g0", "g1"), ("g0", "g2"), ("g1", "g2")]
@@ -115,73 +130,77 @@ def test_significance_tests_the_same_samples_as_the_devices_say(per):
 
 
 def test_the_device_table_and_the_excluded_list_say_why():
+    good = {"voc_v": 0.6, "jsc_ma_cm2": 25.0, "ff": 0.65}
     devices = [
-        {"pce_percent": 10.0},
-        {"pce_percent": 2.0, "flags": ["shorted"]},
-        {"pce_percent": 9.0, "status": "excluded", "reason": ""},
+        {"pce_percent": 10.0, **good},
+        {"pce_percent": 2.0, **good, "flags": ["shorted"]},
+        {"pce_percent": 9.0, **good, "status": "excluded", "reason": ""},
         {"measured": False},
+        {"pce_percent": 0.0, "jsc_ma_cm2": 25.0, "flags": ["no_voc_crossing"]},
+        {"pce_percent": 3.0, **good, "voc_v": 0.2},
+        {"pce_percent": 1.0, **good, "jsc_ma_cm2": 2.0},
+        {"pce_percent": 5.0, **good, "ff": 0.3},
     ]
-    groups = Groups(device_columns(devices), {"g": np.arange(4)})
+    groups = Groups(device_columns(devices), {"g": np.arange(len(devices))})
     table = dashboards.device_table(groups)
     assert [row[4:6] for row in table] == [
         [False, ""],
         [True, "auto: shorted (analysis flag)"],
         [True, "excluded: no reason given"],
         [False, ""],
+        [True, "auto: no voc crossing (analysis flag)"],
+        [True, "auto: shorted (voc below 50% of median)"],
+        [True, "auto: open (jsc below 20% of median)"],
+        [True, "auto: shorted (ff at or below 0.3)"],
     ]
     assert table[1][-1] == "shorted" and table[3][6] is None
     excluded = dashboards.excluded_devices(groups)
-    assert [(e["code"], e["pce_percent"], e["url"]) for e in excluded] == [
+    assert [(e["code"], e["pce_percent"], e["url"]) for e in excluded][:2] == [
         ("D2", 2.0, "/devices/2/"),
         ("D3", 9.0, "/devices/3/"),
     ]
+    assert len(excluded) == 6
     assert dashboards.unmeasured_count(groups) == 1
 
 
-def _aging_cases(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Decays, burn-in gains, single dips, series ending on one low point, repeated times."""
-    cases = []
-    for k in range(300):
-        n = int(rng.integers(1, 30))
-        hours = np.sort(np.round(rng.uniform(0, 1000, n), int(rng.integers(0, 3))))
-        hours[0] = 0.0
-        decay = rng.uniform(0, 0.6)
-        values = 12 * (1 + rng.uniform(0, 0.1) * (hours < 50)) * (1 - decay * hours / 1000)
-        values = values + rng.normal(0, rng.choice([0.01, 0.3, 1.5]), n)
-        if k % 7 == 0 and n > 3:
-            values[n // 2] *= 0.5  # one dip, not a crossing
-        if k % 11 == 0:
-            values[-1] *= 0.5  # below on the last point only: unconfirmed
-        if k % 13 == 0:
-            values[0] = 0.0  # cannot be normalised
-        cases.append((hours, values))
-    return cases
+def test_the_exclusion_rule_takes_its_thresholds_from_the_settings(world, settings):
+    from django.utils import timezone
 
+    from analysis.models import JVResult
+    from analysis.selectors.devices import batch_device_rows
+    from measurements.models import Measurement, RawFile
 
-def test_aging_figures_match_analyse_aging_device_by_device():
-    cases = _aging_cases(np.random.default_rng(11))
-    series = AgingSeries(
-        device_ids=np.repeat(np.arange(len(cases)), [h.size for h, _ in cases]),
-        hours=np.concatenate([h for h, _ in cases]),
-        values=np.concatenate([v for _, v in cases]),
-        devices={},
-    )
-    got = dashboards.aging_figures(series)
-    checked = 0
-    for i, (hours, values) in enumerate(cases):
-        if hours.size < 2 or values[0] == 0:
-            assert not got["valid"][i]
-            continue
-        expected = compute.aging.analyse_aging(hours, values).to_dict()
-        assert got["valid"][i]
-        for key in dashboards.AGING_FIGURES:
-            value = float(got[key][i])
-            want = expected.get(key)
-            assert (math.isnan(value) and want is None) or value == want, (i, key)
-        n = got["lengths"][i]
-        assert got["normalised"][i, :n].tolist() == expected["normalised"]
-        checked += 1
-    assert checked > 200
+    lab = world["a"]
+    raw = RawFile.objects.create(sha256="0" * 64, size_bytes=1, file="raw/x")
+    for device, voc in zip(lab.devices, (0.60, 0.61, 0.62, 0.40), strict=False):
+        m = Measurement.objects.create(
+            project=lab.batch.project,
+            code=f"M-{device.id}",
+            kind="jv",
+            device=device,
+            raw_file=raw,
+            original_filename="x.txt",
+            status="succeeded",
+            measured_at=timezone.now(),
+        )
+        JVResult.objects.create(
+            measurement=m,
+            device=device,
+            measured_at=m.measured_at,
+            analysis_version="t",
+            scan_direction="reverse",
+            pce_percent=10.0,
+            voc_v=voc,
+            jsc_ma_cm2=25.0,
+            ff=0.6,
+        )
+    # 0.40 V is two thirds of the batch's median Voc: kept at the default half, not at 0.8.
+    assert not batch_device_rows(lab.batch).excluded.any()
+    settings.DEVICE_SHORTED_VOC_FRACTION = 0.8
+    rows = batch_device_rows(lab.batch)
+    # Ordered by code: the control variant's four devices (no scan yet), then the target's.
+    assert rows.excluded.tolist() == [False] * 4 + [False, False, False, True]
+    assert rows.reason(7) == "auto: shorted (voc below 80% of median)"
 
 
 @pytest.mark.parametrize("places", [0, 1, 2, 3])
@@ -228,8 +247,8 @@ def test_aging_hours_count_from_each_devices_first_scan_in_each_study(world):
 
     from django.utils import timezone
 
-    from analysis.metrics import aging_rows
     from analysis.models import JVResult, StabilityStudy
+    from analysis.selectors.aging import aging_rows
     from measurements.models import Measurement, RawFile
 
     lab = world["a"]

@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from fabrication.demo import instruments as demo
+from demo.generators import instruments as demo
 from measurements.parsers import ParseError, _table, _text, parse
 
 JV = (

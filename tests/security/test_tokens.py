@@ -3,7 +3,7 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from fabrication.models import ApiToken
+from core.models import ApiToken
 
 
 def _token(client, username="owner", password="owner-pass-123") -> str:

@@ -4,9 +4,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from fabrication.batch_sheet import BatchSheetError, read_workbook
-from fabrication.batch_sheet_services import batch_import
-from fabrication.models import Project
+from core.models import Project
+from fabrication.batch_sheets.problems import BatchSheetError
+from fabrication.batch_sheets.reader import read_workbook
+from fabrication.batch_sheets.services import batch_import
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from measurements.services import sweep_stale
+from measurements.lifecycle import sweep_stale
 
 
 class Command(BaseCommand):

@@ -1,4 +1,0 @@
-"""Demo data for cqdlab: instrument files for the reference paper's experiment.
-
-Pure Python (numpy, scipy, pvlib); nothing here imports Django. `instruments` is the entry point.
-"""
