@@ -19,12 +19,6 @@ class StabilityStudyAdmin(ProjectScopedAdmin):
     ]
     list_filter = ["project", "atmosphere", "isos_protocol"]
     search_fields = ["code", "name", "notes"]
+    # Devices offered are those of the user's writable projects (ProjectScopedAdmin); the form
+    # refuses a device of another project than the study's.
     filter_horizontal = ["devices"]
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        from core.access import scoped
-        from fabrication.models import Device
-
-        if db_field.name == "devices":
-            kwargs["queryset"] = scoped(Device.objects.all(), request.user)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -5,23 +5,55 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
 from openpyxl import Workbook
 
+from core.api import attachment_header
+
 from .compute import json_safe
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx", "json")
 
+# Excel runs a cell starting with one of these as a formula (CSV injection); a leading tab or
+# carriage return hides the sign from a glance but not from Excel.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters the XML of a workbook cannot hold (openpyxl raises IllegalCharacterError).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# U+2028/U+2029 end a line for many readers (JavaScript, some spreadsheet imports) though the
+# csv module does not quote them: written as a newline, the field is quoted and stays whole.
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x00": ""})
+# Sheet titles: no : \ / ? * [ ] (openpyxl refuses them), no apostrophe at either end (Excel
+# refuses those), at most 31 characters.
+_NOT_IN_TITLE = re.compile(r"[:\\/?*\[\]\x00-\x1f]")
+
 
 def _safe_cell(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.translate(_LINE_SEPARATORS)
+    return _safe_cell(value)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = _NOT_IN_XML.sub("", value)
+    return _safe_cell(value)
+
+
+def sheet_title(name: str) -> str:
+    """A worksheet title Excel and openpyxl accept, as close to ``name`` as they allow."""
+    title = _NOT_IN_TITLE.sub("_", _NOT_IN_XML.sub("", name))[:31].strip("' ")
+    return title or "table"
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
@@ -48,10 +80,10 @@ def table_response(
         return response
     if fmt == "xlsx":
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet(name[:31])
-        ws.append(list(columns))
+        ws = wb.create_sheet(sheet_title(name))
+        ws.append([_xlsx_cell(c) for c in columns])
         for row in rows:
-            ws.append([_safe_cell(v) for v in row])
+            ws.append([_xlsx_cell(v) for v in row])
         buffer = io.BytesIO()
         wb.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -60,9 +92,9 @@ def table_response(
         text = io.StringIO()
         writer = csv.writer(text)
         writer.writerow(columns)
-        writer.writerows([_safe_cell(v) for v in row] for row in rows)
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
         response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
         ext = "csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+    response["Content-Disposition"] = attachment_header(f"{name}.{ext}")
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -52,6 +52,8 @@ class JVResult(ResultBase):
     irradiance_mw_cm2 = models.FloatField(null=True)
     irradiance_assumed = models.BooleanField(default=False)
     instrument_consistent = models.BooleanField(null=True)
+    # (PCE_RS - PCE_FS) / PCE_RS of the pair this scan belongs to (both scans carry it).
+    hi_pce = models.FloatField(null=True)
 
     class Meta(ResultBase.Meta):
         # The dashboards' reads use a covering index that migration 0002 creates on

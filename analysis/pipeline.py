@@ -14,6 +14,7 @@ same device or synthesis are queued again, so results never depend on upload ord
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import defaultdict
@@ -30,7 +31,7 @@ from measurements.selectors import raw_bytes
 from . import compute
 from .kinds import KINDS, AnalysisContext, AnalysisError, RowSpec, Thresholds, analyse_parsed
 from .kinds import dependents_of as kinds_dependent_on
-from .models import RESULT_MODELS, JVResult
+from .models import RESULT_MODELS, AbsorbanceResult, JVResult
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def contexts_for(measurements: list[Measurement]) -> dict[int, AnalysisContext]:
         if m.device_id and KINDS.get(m.kind) and KINDS[m.kind].needs_reference_jsc
     }
     jsc = _reference_jsc(wants_jsc)
+    irfs = _irfs(measurements)
     out = {}
     for m in measurements:
         synthesis = _synthesis_of(m)
@@ -105,7 +107,49 @@ def contexts_for(measurements: list[Measurement]) -> dict[int, AnalysisContext]:
             ),
             thresholds=thresholds,
             conditions=(m.metadata or {}).get("conditions") or {},
+            irf=irfs.get(_irf_id(m)),
+            pixel=str((m.metadata or {}).get("pixel") or ""),
+            is_qd_material=_is_qd_material(m),
+            area_provenance=(m.metadata or {}).get("area") or {},
         )
+    return out
+
+
+def _is_qd_material(m: Measurement) -> bool | None:
+    """Dots in solution, or a film made from a synthesis or an exchanged ink, are QD material;
+    a film linked to neither is a layer of something else (ZnO, a polymer) and never gets a
+    dot size; a device's stack holds more than the dots, so it is not known."""
+    if m.synthesis_id:
+        return True
+    if m.film_id:
+        return bool(m.film.synthesis_id or m.film.ink_id)
+    return None
+
+
+def _irf_id(m: Measurement) -> int | None:
+    value = ((m.metadata or {}).get("conditions") or {}).get("irf_measurement")
+    return value if isinstance(value, int) else None
+
+
+def _irfs(measurements: list[Measurement]) -> dict[int, tuple]:
+    """The instrument responses the chunk's TRPL measurements name: (time_ns, counts) of each
+    named TRPL measurement of the same project; one query, and one file read each."""
+    wanted = {_irf_id(m): m.project_id for m in measurements if _irf_id(m) is not None}
+    if not wanted:
+        return {}
+    out = {}
+    for irf in Measurement.objects.select_related("raw_file").filter(id__in=wanted, kind="trpl"):
+        if wanted[irf.id] != irf.project_id:
+            continue  # another project's measurement is never read
+        try:
+            parsed = parsers.parse(
+                raw_bytes(irf), filename=irf.original_filename, kind="trpl",
+                format=irf.format or None,
+            )  # fmt: skip
+        except (parsers.ParseError, OSError):
+            continue  # the kind flags irf_not_available
+        columns = parsed.series[0].columns
+        out[irf.id] = (columns["time_ns"], columns["counts"])
     return out
 
 
@@ -159,8 +203,7 @@ def _result_objects(measurement: Measurement, rows: list[RowSpec]) -> list:
                 figures=row.figures,
                 flags=row.flags,
                 curve=row.curve,
-                **values,
-                **extra,
+                **{**values, **extra},
             )
         )
     return objects
@@ -182,23 +225,96 @@ def _replace_results(analysed: list[tuple[Measurement, list[RowSpec]]]) -> None:
         model.objects.filter(measurement_id__in=ids).delete()
     for model, rows in objects.items():
         model.objects.bulk_create(rows)
-    for measurement, rows in analysed:
-        _propagate(measurement, rows)
+    _propagate(analysed)
+    _pair_hysteresis([m for m, _ in analysed if m.kind == "jv" and m.device_id])
     _refresh_dependents([m for m, _ in analysed])
 
 
-def _propagate(measurement: Measurement, rows: list[RowSpec]) -> None:
-    """Derived facts flow to their owners: an absorbance result sizes the synthesis."""
-    if measurement.kind != "absorbance" or not measurement.synthesis_id or not rows:
+def _propagate(analysed: list[tuple[Measurement, list[RowSpec]]]) -> None:
+    """Derived facts flow to their owners: a synthesis's measured exciton peak and size come
+    from its latest absorbance measurement (by measurement date) whose exciton was found with
+    confidence, unless a person pinned one; the synthesis records which (and its history,
+    each change). One query per synthesis whose absorbance was stored."""
+    synthesis_ids = {
+        m.synthesis_id for m, _ in analysed if m.kind == "absorbance" and m.synthesis_id
+    }
+    for synthesis in Synthesis.objects.filter(id__in=synthesis_ids, exciton_pinned=False):
+        latest = (
+            AbsorbanceResult.objects.filter(
+                measurement__synthesis_id=synthesis.id, exciton_peak_nm__isnull=False
+            )
+            .select_related("measurement")
+            .order_by("-measurement__measured_at", "-measurement_id", "index")
+            .first()
+        )
+        unchanged = latest is not None and (
+            synthesis.exciton_measurement_code == latest.measurement.code
+            and synthesis.measured_exciton_peak_nm == latest.exciton_peak_nm
+        )
+        if latest is None or unchanged:
+            continue
+        synthesis.measured_exciton_peak_nm = latest.exciton_peak_nm
+        synthesis.diameter_nm = latest.diameter_nm
+        synthesis.diameter_source = (latest.figures.get("sizing_curve") or "")[:120]
+        synthesis.exciton_measurement_code = latest.measurement.code
+        # save(), not update(): the synthesis's history records every change of its optics.
+        synthesis.save(
+            update_fields=[
+                "measured_exciton_peak_nm",
+                "diameter_nm",
+                "diameter_source",
+                "exciton_measurement_code",
+                "updated_at",
+            ]
+        )
+
+
+def _pair_hysteresis(stored: list[Measurement]) -> None:
+    """Pair the light scans of the devices just measured, within their files and across
+    files measured close in time (HYSTERESIS_PAIR_WINDOW_S), and store each pair's index on
+    both scans. Two queries when J-V files were stored, none otherwise; only scans within the
+    window of the new ones are read, however long the device's history."""
+    if not stored:
         return
-    figures = rows[0].figures
-    if figures.get("exciton_peak_nm") is None:
-        return
-    Synthesis.objects.filter(id=measurement.synthesis_id).update(
-        measured_exciton_peak_nm=figures["exciton_peak_nm"],
-        diameter_nm=figures.get("diameter_nm"),
-        diameter_source=figures.get("sizing_curve", "")[:120],
-    )
+    window = dt.timedelta(seconds=settings.HYSTERESIS_PAIR_WINDOW_S)
+    match = Q(pk__in=[])
+    for m in stored:
+        when = m.measured_at
+        match |= Q(device_id=m.device_id, measured_at__range=(when - window, when + window))
+    rows = list(
+        JVResult.objects.filter(match, is_dark=False, pce_percent__isnull=False)
+        .select_related("measurement")
+        .only(
+            "id", "device_id", "pixel", "scan_direction", "measured_at", "index", "figures",
+            "hi_pce", "pce_percent", "voc_v", "jsc_ma_cm2", "ff", "measurement__scan_rate_mv_s",
+        )
+    )  # fmt: skip
+    by_device: dict[int, list[JVResult]] = defaultdict(list)
+    for row in rows:
+        by_device[row.device_id].append(row)
+    changed = []
+    for device_rows in by_device.values():
+        by_id = {r.id: r for r in device_rows}
+        scans = [
+            compute.jv.Scan(r.id, r.pixel, r.scan_direction, r.measured_at.timestamp(), r.index)
+            for r in device_rows
+        ]
+        paired: dict[int, dict] = {}
+        for rev_id, fwd_id in compute.jv.pair_scans(scans, window.total_seconds()):
+            rev, fwd = by_id[rev_id], by_id[fwd_id]
+            hi = compute.jv.hysteresis_index(rev, fwd)
+            hi["scan_rate_mv_s"] = rev.measurement.scan_rate_mv_s
+            hi["reverse_scan"] = {"measurement": rev.measurement_id, "index": rev.index}
+            hi["forward_scan"] = {"measurement": fwd.measurement_id, "index": fwd.index}
+            paired[rev_id] = paired[fwd_id] = hi
+        for row in device_rows:
+            hi = paired.get(row.id)
+            if row.figures.get("hysteresis") != hi:
+                row.figures = {**row.figures, "hysteresis": hi}
+                row.hi_pce = hi["hi_pce"] if hi else None
+                changed.append(row)
+    if changed:
+        JVResult.objects.bulk_update(changed, ["figures", "hi_pce"])
 
 
 def _refresh_dependents(stored: list[Measurement]) -> None:

@@ -84,3 +84,8 @@ def role_in(user, project_id: int) -> str | None:
 def can_write(user, project_id: int) -> bool:
     """The one write rule: a member or a manager of the project (a superuser everywhere)."""
     return role_in(user, project_id) in WRITE_ROLES
+
+
+def can_manage(user, project_id: int) -> bool:
+    """Managers (and superusers) decide who is in a project and with which role."""
+    return role_in(user, project_id) == Membership.Role.MANAGER

@@ -1,14 +1,51 @@
-"""Shared API pieces: project scoping, and codes accepted wherever ids are."""
+"""Shared API pieces: project scoping, codes accepted wherever ids are, and download headers."""
 
 from __future__ import annotations
 
-from django.db.models import Model, QuerySet
+import re
+import unicodedata
+from urllib.parse import quote
+
+from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from rest_framework import permissions, serializers, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.response import Response
 
-from .access import WRITE_ROLES, can_write, project_ids_for, scoped
+from .access import READ_ROLES, WRITE_ROLES, can_write, project_ids_for, scoped
 from .models import Project
+
+# Refusals name this many objects and count the rest.
+MAX_NAMED = 10
+# Characters no saved file name should hold on any system (and the header's own delimiters).
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|;]')
+
+
+def download_name(name: str, default: str = "download") -> str:
+    """A file name safe to offer for saving: no control or separator characters (U+2028 and
+    U+2029 included), no path separators, no leading dots, at most 150 characters."""
+    cleaned = "".join(
+        "_" if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in name
+    )
+    cleaned = _UNSAFE_IN_NAME.sub("_", cleaned).strip(" .")
+    if len(cleaned) > 150:
+        stem, dot, ext = cleaned.rpartition(".")
+        cleaned = f"{stem[: 149 - len(ext)]}.{ext}" if dot and len(ext) <= 10 else cleaned[:150]
+    return cleaned or default
+
+
+def attachment_header(name: str) -> str:
+    """Content-Disposition of a download (RFC 6266): an ASCII ``filename`` every client reads
+    and the exact name as ``filename*`` (UTF-8, percent-encoded) for those that can.
+
+    Django's ``content_disposition_header`` gives one or the other; both is what RFC 6266
+    recommends. A code or an uploaded file's name never reaches the header unencoded, so it
+    can neither end the header nor add one.
+    """
+    safe = download_name(name)
+    ascii_name = unicodedata.normalize("NFKD", safe).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9._ ()+,=@\[\]-]", "_", ascii_name).strip(" .") or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(safe, safe='')}"
 
 
 def is_id(text: str) -> bool:
@@ -37,25 +74,47 @@ def resolve_code_or_id(queryset: QuerySet, value) -> Model:
 
 
 class CodeOrIdField(serializers.RelatedField):
-    """A foreign key written as an id or a code, read as the id. Scoped to the user's projects."""
+    """A foreign key written as an id or a code, read as the id.
+
+    Writing links to the object, so it is looked up among the objects of projects the user
+    writes in. One he may only read answers 403 naming it; one he cannot see is unknown (400),
+    as if it did not exist.
+    """
 
     def __init__(self, model: type[Model], **kwargs):
         self.model = model
         kwargs.setdefault("queryset", model.objects.all())
         super().__init__(**kwargs)
 
-    def get_queryset(self) -> QuerySet:
+    def _objects(self, roles) -> QuerySet:
         request = self.context.get("request")
         user = getattr(request, "user", None)
         if self.model is Project:
-            return Project.objects.filter(id__in=project_ids_for(user, WRITE_ROLES))
+            return Project.objects.filter(id__in=project_ids_for(user, roles))
         # The project rides along: uploads name it in their answer without another query.
-        return scoped(self.model.objects.select_related("project"), user)
+        return scoped(self.model.objects.select_related("project"), user, roles)
+
+    def get_queryset(self) -> QuerySet:
+        return self._objects(WRITE_ROLES)
 
     def to_internal_value(self, data):
         if isinstance(data, Model):
             return data
-        return resolve_code_or_id(self.get_queryset(), data)
+        try:
+            return resolve_code_or_id(self.get_queryset(), data)
+        except serializers.ValidationError:
+            try:
+                readable = resolve_code_or_id(self._objects(READ_ROLES), data)
+            except serializers.ValidationError:
+                readable = None
+            if readable is None:
+                raise
+        project = readable if isinstance(readable, Project) else readable.project
+        message = (
+            f"'{readable}' is in project '{project.code}', where you need the member or "
+            "manager role to write."
+        )
+        raise exceptions.PermissionDenied({"error": message, self.field_name: [message]})
 
     def to_representation(self, value):
         return value.pk
@@ -92,9 +151,8 @@ class ProjectScopedViewSet(viewsets.ModelViewSet):
 
     def check_project_writable(self, project: Project) -> None:
         if not can_write(self.request.user, project.id):
-            raise serializers.ValidationError(
-                {"project": "You need the member or manager role in this project to write."}
-            )
+            message = f"You need the member or manager role in project '{project.code}' to write."
+            raise exceptions.PermissionDenied({"error": message, "project": [message]})
 
     def perform_create(self, serializer):
         project = serializer.validated_data.get("project")
@@ -106,6 +164,37 @@ class ProjectScopedViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         self.check_project_writable(serializer.instance.project)
         serializer.save()
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        try:
+            self.perform_destroy(obj)
+        except (ProtectedError, RestrictedError) as exc:
+            return self.still_referred_to(obj, exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def still_referred_to(self, obj: Model, exc: ProtectedError | RestrictedError) -> Response:
+        """409 naming what still refers to ``obj`` (nothing was deleted: Django refuses
+        before it deletes anything). Objects of projects the user cannot read are counted,
+        never named."""
+        blockers = getattr(exc, "protected_objects", None) or exc.restricted_objects
+        readable = set(project_ids_for(self.request.user))
+        shown, hidden = [], 0
+        for blocker in blockers:
+            if getattr(blocker, "project_id", None) in readable:
+                shown.append(f"{blocker._meta.verbose_name} {blocker}")
+            else:
+                hidden += 1
+        names = ", ".join(shown[:MAX_NAMED])
+        if len(shown) > MAX_NAMED:
+            names += f" and {len(shown) - MAX_NAMED} more"
+        if hidden:
+            names += f"{' and ' if names else ''}{hidden} object(s) of other projects"
+        message = (
+            f"{obj._meta.verbose_name.capitalize()} '{obj}' cannot be deleted: "
+            f"{names} still refer to it. Delete or change those first."
+        )
+        return Response({"error": message, "referred_by": shown}, status=status.HTTP_409_CONFLICT)
 
 
 class ProjectOwnedSerializer(serializers.ModelSerializer):
@@ -127,6 +216,15 @@ class ProjectOwnedSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        moved = attrs.get("project")
+        if self.instance is not None and moved is not None and moved.pk != self.instance.project_id:
+            # Its children, measurements and history would stay behind in the old project.
+            raise serializers.ValidationError(
+                {
+                    "project": f"An object cannot move to another project: '{self.instance}' "
+                    f"stays in '{self.instance.project.code}'. Create it in the other project."
+                }
+            )
         project = attrs.get("project") or (self.instance.project if self.instance else None)
         if project is None and self.parent_field and attrs.get(self.parent_field):
             project = attrs[self.parent_field].project

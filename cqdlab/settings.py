@@ -7,6 +7,7 @@ DATABASE_URL / CELERY_BROKER_URL set -> PostgreSQL and a Redis broker with real 
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -20,10 +21,20 @@ def _plotly_dir() -> Path:
 
 
 DEBUG = env_bool("DEBUG", True)
-# A fixed key only in DEBUG so `make run` needs nothing; production must set SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+# A fixed key only in DEBUG so `make run` needs nothing (and sessions survive the dev server's
+# reloads); its prefix makes Django's deploy check flag it should it ever reach production.
+SECRET_KEY = env_str("SECRET_KEY", "") or (
+    "django-insecure-cqdlab-dev-only-key-never-use-it-in-production" if DEBUG else ""
+)
+# Sessions and password-reset links are signed with it: with DEBUG off, refuse to start on a
+# missing, short or placeholder key rather than sign with a guessable one.
+if not DEBUG and (len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY: set the SECRET_KEY environment variable to a random value of at least 32 "
+        "characters when DEBUG is off, e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        + ("" if SECRET_KEY else " (it is not set)")
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -39,6 +50,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Failed logins counted in the database, so every web process sees the same count.
+    "axes",
+    "csp",
     "core",
     "fabrication",
     "measurements",
@@ -57,9 +71,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Records who changed what for django-simple-history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "cqdlab.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out login page or admin login into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cqdlab.urls"
@@ -110,7 +127,7 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # plotly.js is served from the installed plotly package: the lab's network may be closed.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", _plotly_dir())]
 # Media on S3-compatible storage (MinIO, Ceph, AWS) when MEDIA_STORAGE=s3; needs
-# `pip install django-storages[s3]` and the AWS_* variables (see docs/scaling.md).
+# the AWS_* variables (django-storages[s3] is a locked dependency; see docs/scaling.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -129,6 +146,17 @@ if env_str("MEDIA_STORAGE", "filesystem") == "s3":
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# Throttle counters (and any other cached value) shared by every process when CACHE_URL
+# names a Redis database; otherwise each process keeps its own (fine for `make run`).
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -137,6 +165,16 @@ MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50)
 # Django refuses bodies above this before reading them (the multipart parser checks it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Limits ---
+# A zip may unpack to at most this much in all (each member is also held to MAX_UPLOAD_MB):
+# text compresses well, so a full 50 MB zip of real files can unpack to a few hundred MB.
+MAX_ZIP_UNPACKED_MB = env_int("MAX_ZIP_UNPACKED_MB", 10 * MAX_UPLOAD_MB)
+# Unpacked/packed size of any one member above which the archive is refused as a zip bomb;
+# instrument text with its noise compresses 3-20 times, a bomb a thousand times.
+MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)
+# Members of one zip (folders not counted).
+MAX_ZIP_FILES = env_int("MAX_ZIP_FILES", 5000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -159,6 +197,71 @@ REST_FRAMEWORK = {
         "uploads": env_str("THROTTLE_UPLOADS", "6000/min"),
     },
 }
+
+# --- Security: logins, tokens, CSP, HTTPS ---
+# Reverse proxies in front of the app (0: none). Only with them is a client's address read from
+# X-Forwarded-For (the entry that many hops from its right end, written by the outermost trusted
+# proxy); with 0 a client-sent X-Forwarded-For is ignored, so it cannot dodge the login limits.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The DRF throttles (token endpoint, uploads) read the client's address the same way.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (login page, admin login, POST /api/v1/auth/token/) are counted per username and
+# per client address in the database, which every web process shares. At the limit that username
+# and that address are refused, the right password included, until LOGIN_LOCKOUT_MINUTES have
+# passed since the last failure (`manage.py axes_reset_username NAME` lifts it earlier).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # axes reads a float as hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "core.login_limits.client_address"
+AXES_LOCKOUT_CALLABLE = "core.login_limits.lockout_response"
+# A success keeps the count: resetting it would let anyone with one account wipe the count of the
+# address they guess other accounts' passwords from.
+AXES_RESET_ON_SUCCESS = False
+# The attempts stay out of the admin (they hold what attackers typed); the commands
+# axes_list_attempts and axes_reset_username are the way to look and to unlock.
+AXES_ENABLE_ADMIN = False
+# Quiet start-up: axes otherwise prints a banner on every manage.py command and worker.
+AXES_VERBOSE = False
+# Tokens from POST /api/v1/auth/token/ expire after this many days unless the request asks for
+# another number (1..3650); a script that logs in with a password should not mint eternal keys.
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env_int("API_TOKEN_DEFAULT_EXPIRY_DAYS", 90)
+# Live (unrevoked, unexpired) tokens per user. One more is refused with 409 rather than revoking
+# an older one, which an instrument PC may still depend on.
+API_TOKEN_MAX_PER_USER = env_int("API_TOKEN_MAX_PER_USER", 20)
+# The pages load only their own scripts (figure data travels in json_script blocks, which are not
+# run). plotly.js injects <style> elements, hence inline styles, never inline scripts; data: and
+# blob: images are its mode-bar icons and PNG/SVG downloads.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if not DEBUG:
+    # Production is served over HTTPS; each can be turned off for a plain-HTTP test install.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# X-Forwarded-Proto is believed only from a trusted proxy: without one, any client could claim
+# HTTPS over plain HTTP.
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "cqdlab API",
@@ -224,6 +327,12 @@ ANALYSIS_QUEUES = dict(
 )
 # Fault-injection tests only: hold each analysis this long after claiming it.
 ANALYSIS_DEBUG_DELAY_S = env_float("ANALYSIS_DEBUG_DELAY_S", 0.0)
+# A forward and a reverse light scan of one device pixel pair into a hysteresis index when
+# measured within this time of each other (separate files of one sweep pair too).
+HYSTERESIS_PAIR_WINDOW_S = env_float("HYSTERESIS_PAIR_WINDOW_S", 1800.0)
+# Areas stated by the upload, the mask, the device and the file that differ by more than
+# this fraction are flagged on the J-V results (the one used and its source are kept).
+AREA_TOLERANCE_FRACTION = env_float("AREA_TOLERANCE_FRACTION", 0.05)
 # Assumed irradiance when neither the file nor the upload states one; results are flagged.
 DEFAULT_IRRADIANCE_MW_CM2 = env_float("DEFAULT_IRRADIANCE_MW_CM2", 100.0)
 # Lab conventions for calling a device shorted or open (analysis-methods.md section 12). FF and
@@ -248,12 +357,3 @@ LOGGING = {
         "celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
     },
 }
-
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core.access import can_write
 from core.admin import ProjectScopedAdmin, ScopedInline
 
 from . import services
@@ -160,16 +161,24 @@ class RecipeAdmin(ProjectScopedAdmin):
             obj = self.get_object(request, object_id)
             if obj is None:
                 return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            if not can_write(request.user, obj.project_id):
+                # A frozen version is read-only for everyone; a copy of it is still a write.
+                raise PermissionDenied("Creating a version needs the member or manager role.")
             return self.response_change(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="Create a new version of the selected recipes")
+    # ProjectScopedAdmin runs every action only for objects the user writes in (403 otherwise).
+    @admin.action(
+        description="Create a new version of the selected recipes", permissions=["change"]
+    )
     def new_version(self, request, queryset):
         for recipe in queryset:
             new = services.recipe_new_version(recipe, user=request.user)
             self.message_user(request, f"Created {new.code} from {recipe.code}.", messages.SUCCESS)
 
-    @admin.action(description="Duplicate the selected recipes as new recipe families")
+    @admin.action(
+        description="Duplicate the selected recipes as new recipe families", permissions=["change"]
+    )
     def duplicate(self, request, queryset):
         for recipe in queryset:
             family = f"{recipe.family_code}-copy"

@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.access import WRITE_ROLES, projects_for
+from core.api import attachment_header
 
 from .batch_sheets.problems import BatchSheetError, Problem, Where
 from .batch_sheets.reader import read_workbook
@@ -27,7 +28,7 @@ FORM_TEMPLATE = "fabrication/batch_sheet_import.html"
 @require_GET
 def batch_sheet_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_workbook(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_FILENAME}"'
+    response["Content-Disposition"] = attachment_header(TEMPLATE_FILENAME)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from core.admin import ProjectScopedAdmin
 
-from . import services
+from . import lifecycle
 from .models import Measurement
 
 
@@ -58,9 +58,10 @@ class MeasurementAdmin(ProjectScopedAdmin):
     def has_add_permission(self, request):
         return False  # uploads go through the upload page or the API, which parse and check
 
-    @admin.action(description="Re-analyse the selected measurements")
+    # ProjectScopedAdmin runs every action only for objects the user writes in (403 otherwise).
+    @admin.action(description="Re-analyse the selected measurements", permissions=["change"])
     def reanalyse(self, request, queryset):
-        queued = sum(services.measurement_requeue(m) for m in queryset)
+        queued = len(lifecycle.requeue_many(queryset.values_list("id", flat=True)))
         self.message_user(
             request, f"{queued} measurement(s) queued for analysis.", messages.SUCCESS
         )

@@ -9,24 +9,31 @@ a bad file fails alone, with its reason on its report line.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core import quantities
 from core.access import WRITE_ROLES, project_ids_for
 from fabrication.models import Device, Film, Synthesis
 
 from . import lifecycle, services
 
 MANIFEST_NAMES = ("manifest.csv", "MANIFEST.csv")
-MAX_ZIP_FILES = 5000
-MAX_ZIP_RATIO = 200  # uncompressed/compressed: above this a member is treated as a zip bomb
+# The manifest's number columns, each checked as the API checks the same upload field.
+MANIFEST_QUANTITIES = ("area_cm2", "irradiance_mw_cm2", "temperature_c")
+# What unpacking a member can raise besides a clean read: damaged data, a method zipfile
+# lacks (deflate64), a password it was not given.
+_UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 class BulkError(ValueError):
@@ -65,38 +72,61 @@ def _safe_name(name: str) -> str | None:
     return norm
 
 
-def _float(value: str | None) -> float | None:
-    value = (value or "").strip()
-    return float(value.replace(",", ".")) if value else None
+def _measured_at(text: str | None) -> dt.datetime | None:
+    """An ISO date-time; without a zone it is UTC, as a file header's is."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        when = parse_datetime(text)
+    except ValueError:  # well formed, but no such day or hour
+        when = None
+    if when is None:
+        raise ValueError(f"measured_at '{text[:40]}' is not a date-time (use 2025-03-24T14:30)")
+    return timezone.make_aware(when, dt.UTC) if timezone.is_naive(when) else when
+
+
+def _manifest_options(row: dict) -> services.UploadOptions:
+    """The upload options of one manifest row; ValueError names the bad field."""
+    numbers = {name: quantities.parse(name, row.get(name)) for name in MANIFEST_QUANTITIES}
+    return services.UploadOptions(
+        kind=(row.get("kind") or "").strip() or None,
+        measured_at=_measured_at(row.get("measured_at")),
+        notes=(row.get("notes") or "").strip(),
+        **numbers,
+    )
 
 
 def read_manifest(text: str) -> dict[str, ManifestRow]:
     """Columns: file, and one of device/film/synthesis; optional kind, measured_at, area_cm2,
-    irradiance_mw_cm2, temperature_c, notes."""
+    irradiance_mw_cm2, temperature_c, notes.
+
+    Rows are numbered as a spreadsheet shows them (the header is row 1). Any bad row refuses
+    the whole manifest, so a zip is imported as listed or not at all.
+    """
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "file" not in reader.fieldnames:
-        raise BulkError("The manifest needs a 'file' column (and device, film or synthesis).")
-    rows = {}
-    for line_no, row in enumerate(reader, start=2):
-        targets = [(t, (row.get(t) or "").strip()) for t in ("device", "film", "synthesis")]
-        targets = [(t, c) for t, c in targets if c]
-        if len(targets) != 1:
-            raise BulkError(
-                f"Manifest line {line_no}: give exactly one of device, film, synthesis."
-            )
-        try:
-            when = (row.get("measured_at") or "").strip()
-            options = services.UploadOptions(
-                kind=(row.get("kind") or "").strip() or None,
-                measured_at=parse_datetime(when) if when else None,
-                area_cm2=_float(row.get("area_cm2")),
-                irradiance_mw_cm2=_float(row.get("irradiance_mw_cm2")),
-                temperature_c=_float(row.get("temperature_c")),
-                notes=(row.get("notes") or "").strip(),
-            )
-        except ValueError as exc:
-            raise BulkError(f"Manifest line {line_no}: {exc}") from exc
-        rows[row["file"].strip()] = ManifestRow(targets[0][0], targets[0][1], options)
+    reading = 1  # the row csv is reading, for its own errors
+    try:
+        fieldnames = reader.fieldnames
+        if not fieldnames or "file" not in fieldnames:
+            raise BulkError("The manifest needs a 'file' column (and device, film or synthesis).")
+        rows = {}
+        reading = 2
+        for row_no, row in enumerate(reader, start=2):
+            reading = row_no + 1
+            targets = [(t, (row.get(t) or "").strip()) for t in ("device", "film", "synthesis")]
+            targets = [(t, c) for t, c in targets if c]
+            if len(targets) != 1:
+                raise BulkError(
+                    f"Manifest row {row_no}: give exactly one of device, film, synthesis."
+                )
+            try:
+                options = _manifest_options(row)
+            except ValueError as exc:
+                raise BulkError(f"Manifest row {row_no}: {exc}") from exc
+            rows[(row["file"] or "").strip()] = ManifestRow(targets[0][0], targets[0][1], options)
+    except csv.Error as exc:  # a field over csv's size limit, a stray quote
+        raise BulkError(f"Manifest row {reading}: not readable as CSV ({exc}).") from exc
     return rows
 
 
@@ -135,46 +165,82 @@ class TargetFinder:
         return None
 
 
+def _mb(size: int) -> str:
+    """Bytes in the MB the limits are set in (MiB), with a decimal where it tells."""
+    mb = size / (1024 * 1024)
+    return f"{mb:,.0f}" if mb >= 10 else f"{mb:.1f}"
+
+
+def _shown(name: str) -> str:
+    """A member name fit for a message: control characters escaped, length bounded."""
+    return name.encode("unicode_escape").decode()[:200]
+
+
+def _check_members(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse the archive, before anything in it is unpacked or stored, when it could unpack
+    to more than it is worth: too many files, too many bytes in all, a member over the upload
+    limit, or a member packed more tightly than real data packs (a zip bomb, whatever its size:
+    two hundred 1 MB bombs are as bad as one 200 MB one). Sizes are the archive's own claims;
+    ``iter_zip``'s readers never unpack past them."""
+    if len(members) > settings.MAX_ZIP_FILES:
+        raise BulkError(
+            f"The archive holds {len(members)} files; the limit is {settings.MAX_ZIP_FILES}."
+        )
+    total = sum(m.file_size for m in members)
+    if total > settings.MAX_ZIP_UNPACKED_MB * 1024 * 1024:
+        raise BulkError(
+            f"The archive unpacks to {_mb(total)} MB, more than the "
+            f"{settings.MAX_ZIP_UNPACKED_MB} MB limit: refused (zip bomb guard)."
+        )
+    limit = services.max_upload_bytes()
+    for m in members:
+        if m.file_size > limit:
+            raise BulkError(
+                f"{_shown(m.filename)} unpacks to {_mb(m.file_size)} MB, more than the "
+                f"{settings.MAX_UPLOAD_MB} MB limit for one file: refused (zip bomb guard)."
+            )
+        if m.file_size and (
+            m.compress_size == 0 or m.file_size / m.compress_size > settings.MAX_ZIP_RATIO
+        ):
+            ratio = m.file_size / m.compress_size if m.compress_size else float("inf")
+            raise BulkError(
+                f"{_shown(m.filename)} is packed {ratio:,.0f} to 1, more than the limit of "
+                f"{settings.MAX_ZIP_RATIO} to 1: refused (zip bomb guard)."
+            )
+
+
 def iter_zip(data: bytes) -> Iterator[tuple[str, Callable[[], bytes] | None, str]]:
-    """Yields (name, reader or None, problem) for each member, after the bomb checks."""
+    """Yields (name, reader or None, problem) for each member, after the bomb checks.
+
+    The checks run on the whole list before the first member is yielded, so a caller that
+    stores as it goes has stored nothing when the archive is refused.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise BulkError("The upload is not a readable zip archive.") from exc
     members = [m for m in archive.infolist() if not m.is_dir()]
-    if len(members) > MAX_ZIP_FILES:
-        raise BulkError(f"The archive holds {len(members)} files; the limit is {MAX_ZIP_FILES}.")
-    limit = services.max_upload_bytes()
-    total = sum(m.file_size for m in members)
-    if total > 4 * limit:
-        raise BulkError(
-            f"The archive unpacks to {total / 1e6:.0f} MB, more than {4 * settings.MAX_UPLOAD_MB}"
-            " MB: refused (zip bomb guard)."
-        )
+    _check_members(members)
     for m in members:
         name = _safe_name(m.filename)
         if name is None:
             yield (
-                m.filename.encode("unicode_escape").decode()[:200],
+                _shown(m.filename),
                 None,
-                ("unsafe file name (absolute, '..' or control characters): skipped"),
+                "unsafe file name (absolute, '..' or control characters): skipped",
             )
             continue
-        if m.file_size > limit:
-            yield name, None, f"larger than the {settings.MAX_UPLOAD_MB} MB limit"
-            continue
-        if (
-            m.compress_size
-            and m.file_size / m.compress_size > MAX_ZIP_RATIO
-            and (m.file_size > 1_000_000)
-        ):
-            yield name, None, "compression ratio too high (zip bomb guard)"
+        if m.flag_bits & 0x1:
+            yield name, None, "encrypted: cqdlab cannot unpack it without its password"
             continue
 
         def reader(member=m) -> bytes:
-            with archive.open(member) as fh:
-                # Read one byte past the stated size: a lying header cannot smuggle more.
-                content = fh.read(member.file_size + 1)
+            try:
+                with archive.open(member) as fh:
+                    # One byte past the stated size: a lying header cannot smuggle more.
+                    content = fh.read(member.file_size + 1)
+            except _UNPACK_ERRORS as exc:
+                raise BulkError(f"could not be unpacked ({type(exc).__name__})") from exc
             if len(content) > member.file_size:
                 raise BulkError("member larger than its header says")
             return content
@@ -252,7 +318,10 @@ def import_zip(
     if manifest_text is None:
         for name, reader, _ in files:
             if reader is not None and posixpath.basename(name) in MANIFEST_NAMES:
-                manifest_text = reader().decode("utf-8-sig")
+                try:
+                    manifest_text = reader().decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise BulkError(f"{name} is not UTF-8 text: save it as CSV UTF-8.") from exc
                 break
     if manifest_text:
         manifest = read_manifest(manifest_text)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from .workers import ON_CI, celery_worker_process, flow_media, worker  # noqa: F401
+
 DATA = Path(__file__).parent / "data"
-ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_addoption(parser):

@@ -60,7 +60,7 @@ class ResultViewSet(viewsets.GenericViewSet):
             OpenApiParameter("kind", OpenApiTypes.STR, enum=list(KINDS)),
         ]
     )
-    def list(self, request):
+    def list(self, request, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         results = results_for(page)
         rows = [
@@ -75,7 +75,7 @@ class ResultViewSet(viewsets.GenericViewSet):
         ]
         return self.get_paginated_response(ResultSerializer(rows, many=True).data)
 
-    def retrieve(self, request, pk=None) -> Response:
+    def retrieve(self, request, pk=None, **kwargs) -> Response:
         measurement = resolve_or_404(self.get_queryset(), pk)
         row = {
             "id": measurement.id,

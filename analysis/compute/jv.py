@@ -8,7 +8,7 @@ slopes -> flags. All pure numpy: this runs on every uploaded curve.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -453,3 +453,63 @@ def compare_with_instrument(
         "missing": missing,
         "note": "currents and powers compared as magnitudes (instrument sign conventions differ)",
     }
+
+
+DIRECTIONS = ("reverse", "forward")
+
+
+def resolve_direction(
+    declared: str | None, seen: str | None, layout_reliable: bool = True
+) -> tuple[str | None, list[str]]:
+    """The scan direction a result carries, and its flags (analysis-methods.md section 2).
+
+    The order of the stored voltages tells the direction only when each curve keeps its own
+    voltages in measurement order; many exports share one voltage column between curves or
+    re-sort rows. So the file's own label wins where it exists, the voltage order is used
+    when the label is missing, and a label contradicting a reliable voltage order is kept
+    and flagged ``direction_conflict``.
+    """
+    declared = declared if declared in DIRECTIONS else None
+    seen = seen if seen in DIRECTIONS else None
+    if declared is not None:
+        conflict = layout_reliable and seen is not None and seen != declared
+        return declared, ["direction_conflict"] if conflict else []
+    if seen is not None and layout_reliable:
+        return seen, []
+    return None, ["direction_unknown"]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A light J-V scan as pairing sees it: where it sits in time and what it is."""
+
+    key: Any
+    pixel: str
+    direction: str | None
+    time_s: float  # when its measurement was made (epoch seconds)
+    order: int  # position within its file
+
+
+def pair_scans(scans: Sequence[Scan], window_s: float) -> list[tuple[Any, Any]]:
+    """(reverse key, forward key) pairs of one device's light scans, in measurement order.
+
+    Per pixel, scans are taken in time order (then file order); each scan pairs with the
+    next one of the opposite direction measured within ``window_s``, if neither is paired
+    yet. Separate forward and reverse files of one device pair like scans of one file.
+    """
+    by_pixel: dict[str, list[Scan]] = {}
+    for scan in scans:
+        if scan.direction in DIRECTIONS:
+            by_pixel.setdefault(scan.pixel, []).append(scan)
+    pairs = []
+    for items in by_pixel.values():
+        items.sort(key=lambda s: (s.time_s, s.order))
+        i = 0
+        while i < len(items) - 1:
+            a, b = items[i], items[i + 1]
+            if a.direction != b.direction and abs(b.time_s - a.time_s) <= window_s:
+                pairs.append((a.key, b.key) if a.direction == "reverse" else (b.key, a.key))
+                i += 2
+            else:
+                i += 1
+    return pairs

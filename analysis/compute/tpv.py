@@ -1,4 +1,11 @@
-"""Transient photovoltage: small-signal decay time on the open-circuit baseline."""
+"""Transient photovoltage: small-signal decay time on the open-circuit baseline.
+
+A decay is only described by the fit when it has ended inside the record and before the next
+pulse: the record after the peak, and the pulse period where it is known, should span
+WINDOW_TAUS longest lifetimes (as for TRPL, analysis-methods.md sections 7 and 8); otherwise
+the free baseline trades off against the unfinished tail, and the pre-trigger "Voc" still
+holds the previous pulse's tail. Flags say which.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from scipy.optimize import curve_fit
 
 from ._common import ResultMixin, bic, biexp_decay, exp_decay, finite_pairs
 from ._version import ANALYSIS_VERSION
+
+WINDOW_TAUS = 5.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,9 @@ class TPVResult(ResultMixin):
     bic_bi: float | None
     peak_time_us: float | None
     n_points_fit: int
+    # What the window check compared the longest lifetime with.
+    record_after_peak_us: float | None = None
+    repetition_period_us: float | None = None
     flags: list[str] = field(default_factory=list)
     method: str = (
         "V = V0 + dV exp(-(t - t_peak)/tau) fitted (scipy curve_fit) from the peak to the end; "
@@ -34,8 +46,24 @@ class TPVResult(ResultMixin):
     version: str = ANALYSIS_VERSION
 
 
-def analyse_tpv(time_s: Any, voltage_v: Any) -> TPVResult:
-    """Decay time of a TPV transient (time in s, voltage in V, baseline included)."""
+def _window_flags(tau_long_s: float, record_s: float, period_s: float | None) -> list[str]:
+    longest = WINDOW_TAUS * tau_long_s
+    flags = []
+    if record_s < longest:
+        flags.append("long_component_exceeds_window")
+    if period_s is not None and period_s < longest:
+        flags.append("long_component_exceeds_repetition_period")
+    return flags
+
+
+def analyse_tpv(time_s: Any, voltage_v: Any, repetition_rate_hz: float | None = None) -> TPVResult:
+    """Decay time of a TPV transient (time in s, voltage in V, baseline included);
+    ``repetition_rate_hz``, the pulse rate, is checked against the longest lifetime."""
+    if repetition_rate_hz is not None and not (
+        np.isfinite(repetition_rate_hz) and repetition_rate_hz > 0
+    ):
+        raise ValueError(f"a repetition rate of {repetition_rate_hz} Hz is not a rate")
+    period_s = None if repetition_rate_hz is None else 1.0 / float(repetition_rate_hz)
     flags: list[str] = []
     t, v = finite_pairs(time_s, voltage_v)
     order = np.argsort(t)
@@ -69,9 +97,15 @@ def analyse_tpv(time_s: Any, voltage_v: Any) -> TPVResult:
     tau, tau_se = abs(p[1]), float(np.sqrt(cov[1, 1])) if np.isfinite(cov[1, 1]) else None
     model, tf, ts, bic2 = "mono", None, None, None
     try:
-        pb, _ = curve_fit(
-            biexp_decay, x, yy, p0=[0.5 * p[0], 0.3 * tau, 0.5 * p[0], 2 * tau, p[2]], maxfev=5000
-        )
+        # Trial lifetimes far off make exp() overflow on the way: harmless, and not news.
+        with np.errstate(over="ignore"):
+            pb, _ = curve_fit(
+                biexp_decay,
+                x,
+                yy,
+                p0=[0.5 * p[0], 0.3 * tau, 0.5 * p[0], 2 * tau, p[2]],
+                maxfev=5000,
+            )
         resb = yy - biexp_decay(x, *pb)
         bic2 = bic(resb, 5)
         d1, t1, d2, t2 = pb[:4]
@@ -85,6 +119,7 @@ def analyse_tpv(time_s: Any, voltage_v: Any) -> TPVResult:
         pass
     if tau > x[-1]:
         flags.append("tau_longer_than_record")
+    flags.extend(_window_flags(ts * 1e-6 if ts is not None else tau, float(x[-1]), period_s))
     return TPVResult(
         tau_us=tau * 1e6,
         tau_stderr_us=tau_se * 1e6 if tau_se is not None else None,
@@ -98,5 +133,7 @@ def analyse_tpv(time_s: Any, voltage_v: Any) -> TPVResult:
         bic_bi=bic2,
         peak_time_us=float(t[kp] * 1e6),
         n_points_fit=int(x.size),
+        record_after_peak_us=float(x[-1]) * 1e6,
+        repetition_period_us=None if period_s is None else period_s * 1e6,
         flags=flags,
     )

@@ -9,6 +9,7 @@ Every builder's output is validated with `go.Figure(result)` in the tests instea
 """
 
 import datetime as dt
+import html
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -69,6 +70,23 @@ def json_strings(values: Iterable[Any] | None, n: int, default: str = "") -> lis
     if len(listed) != n:
         raise ValueError(f"expected {n} entries, got {len(listed)}")
     return [v or default for v in listed]
+
+
+def safe_text(value: Any) -> str:
+    """User text (a code, a file, variant or study name, a reason) as plotly must receive it to
+    show it as typed.
+
+    plotly.js reads a subset of HTML in every text it draws (trace names, legends, hover
+    labels, tick labels, annotations): a variant named `<a href=...>` would become a live
+    link. `<`, `>` and `&` become entities, which plotly shows as the characters. Builders
+    escape user text once, here, and add their own markup (<sub>, <br>, <b>) around it.
+    """
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def safe_texts(values: Sequence[str]) -> list[str]:
+    """`safe_text` of each entry (per-point codes and reasons; urls stay as they are)."""
+    return [html.escape(v, quote=False) for v in values]
 
 
 def when(value: Any) -> str:

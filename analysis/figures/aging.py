@@ -22,6 +22,7 @@ from ._common import (
     grid_domains,
     json_floats,
     layout_key,
+    safe_text,
 )
 
 METRIC_LABELS = {"pce": "PCE", "voc": "V<sub>OC</sub>", "jsc": "J<sub>SC</sub>", "ff": "FF"}
@@ -70,7 +71,7 @@ def _devices_trace(devices: Sequence[dict], name: str, color: str, ids, legend: 
         hours, values = _sorted_by_hours(*aligned(device, "hours", "values"))
         xs += [hours, gap]
         ys += [values, gap]
-        codes += [str(device.get("code", ""))] * (hours.size + 1)
+        codes += [safe_text(device.get("code", ""))] * (hours.size + 1)
         urls += [str(device.get("url", ""))] * (hours.size + 1)
     # One rounding pass over every device's points, not two per device.
     x = json_floats(np.concatenate(xs)) if xs else []
@@ -100,12 +101,12 @@ def _t80_trace(variant: dict, color: str, ids) -> dict | None:
     if t80 is None or not np.isfinite(t80):
         return None
     reference = variant.get("t80_reference")
-    note = f" (reference: {reference})" if reference else ""
+    note = f" (reference: {safe_text(reference)})" if reference else ""
     return {
         "type": "scatter",
         "mode": "markers",
-        "name": str(variant["name"]),
-        "legendgroup": str(variant["name"]),
+        "name": safe_text(variant["name"]),
+        "legendgroup": safe_text(variant["name"]),
         "showlegend": False,
         "x": json_floats([t80]),
         "y": [T80_LEVEL],
@@ -123,7 +124,7 @@ def _t80_trace(variant: dict, color: str, ids) -> dict | None:
 
 
 def _variant_traces(variant: dict, color: str, ids, legend: bool, label: str) -> list[dict]:
-    name = str(variant["name"])
+    name = safe_text(variant["name"])
     hours = floats(variant["hours"])
     mean = floats(variant["mean"])
     std = (
@@ -237,5 +238,8 @@ def aging_figure(panels: Sequence[dict], metric: str = "pce") -> dict:
         layout[layout_key(ids[1])] = axis(title, domain=y_domain, anchor=ids[0], **y_extra)
         line, note = _reference_line(ids)
         layout["shapes"].append(line)
-        layout["annotations"] += [note, _title(str(panel.get("title", "")), x_domain, y_domain)]
+        layout["annotations"] += [
+            note,
+            _title(safe_text(panel.get("title", "")), x_domain, y_domain),
+        ]
     return figure(data, layout)

@@ -23,6 +23,7 @@ from ._common import (
     json_floats,
     layout_key,
     line,
+    safe_text,
     when,
 )
 
@@ -46,11 +47,12 @@ def _key_points(curve: dict, color: str) -> dict | None:
     shown = [c for c in candidates if c[1] is not None and c[2] is not None]
     if not shown:
         return None
+    label = safe_text(curve.get("label", ""))
     return {
         "type": "scatter",
         "mode": "markers",
-        "name": f"{curve.get('label', '')}: key points",
-        "legendgroup": str(curve.get("label", "")),
+        "name": f"{label}: key points",
+        "legendgroup": label,
         "showlegend": False,
         "x": json_floats([c[1] for c in shown]),
         "y": json_floats([c[2] for c in shown]),
@@ -82,9 +84,9 @@ def jv_figure(curves: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
         v, j = downsample(
             *aligned(curve, "voltage_v", "current_density_ma_cm2"), max_points=max_points
         )
-        direction = str(curve.get("scan_direction") or "").lower()
-        label = str(curve.get("label", ""))
-        measured = when(curve.get("measured_at"))
+        direction = safe_text(curve.get("scan_direction") or "").lower()
+        label = safe_text(curve.get("label", ""))
+        measured = safe_text(when(curve.get("measured_at")))
         data.append(
             line(
                 f"{label} ({direction})" if direction else label,
@@ -167,7 +169,7 @@ def mpp_figure(traces: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
         color = colors[group_key(trace)]
         t, pce = downsample(*aligned(trace, "time_s", "pce_percent"), max_points=max_points)
         level = trace.get("stabilised_pce_percent")
-        label = str(trace.get("label", ""))
+        label = safe_text(trace.get("label", ""))
         name = f"{label} (stabilised {level:.2f} %)" if level is not None else label
         data.append(
             line(name, t, pce, color, "%{x:.1f} s: %{y:.2f} %<extra>%{fullData.name}</extra>")
@@ -210,7 +212,7 @@ def _intensity_traces(series: dict, fit: dict, color: str, ids, quantity: str) -
     y_key, unit = _QUANTITIES[quantity]
     if series.get(y_key) is None:
         return []
-    label = str(series.get("label", ""))
+    label = safe_text(series.get("label", ""))
     intensity, y = aligned(series, "intensity_mw_cm2", y_key)
     hover = f"%{{x:.3g}} mW cm<sup>-2</sup>: %{{y:.4g}} {unit}<extra>%{{fullData.name}}</extra>"
     axes = {"xaxis": ids[0], "yaxis": ids[1], "legendgroup": label}

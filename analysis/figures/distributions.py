@@ -1,7 +1,8 @@
 """Device-metric distributions (PCE, Voc, Jsc, FF): every device visible and clickable.
 
 Input group: {"name": str, "values": [float|None, ...], "codes": [str, ...], "urls": [str, ...],
-"excluded": [bool, ...] (optional), "reasons": [str, ...] (optional)}; lists are per device and
+"excluded": [bool, ...] (optional), "reasons": [str, ...] (optional), "n_substrates": int
+(optional: the included devices' substrates, shown beside n)}; lists are per device and
 aligned. Without "codes" the points carry no code or link (a large comparison sends them once,
 with the PCE figure, rather than four times). Excluded devices are drawn apart with their
 reason, never dropped, and never counted in the box or violin. Values that are None/NaN cannot
@@ -26,6 +27,8 @@ from ._common import (
     json_floats,
     json_strings,
     layout_key,
+    safe_text,
+    safe_texts,
 )
 
 
@@ -72,6 +75,7 @@ class _Group:
     included: _Devices
     excluded: _Devices
     missing: int
+    substrates: int | None = None  # the independent unit, when the caller counted them
 
 
 def _ff_scale(groups: Sequence[dict]) -> float:
@@ -99,9 +103,10 @@ def _prepare(group: dict, color: str, scale: float) -> _Group:
         raise ValueError(f"{group.get('name')!r}: 'excluded' must have one flag per value")
     given = group.get("codes")
     linked = given is not None and len(given) > 0
-    codes = json_strings(given, n, "?") if linked else None
+    # Codes and reasons are drawn (hover labels); urls only followed on a click.
+    codes = safe_texts(json_strings(given, n, "?")) if linked else None
     urls = json_strings(group.get("urls"), n) if linked else None
-    reasons = json_strings(group.get("reasons"), n, "no reason recorded")
+    reasons = safe_texts(json_strings(group.get("reasons"), n, "no reason recorded"))
     finite = np.isfinite(values)
 
     def devices(mask: np.ndarray) -> _Devices:
@@ -113,11 +118,12 @@ def _prepare(group: dict, color: str, scale: float) -> _Group:
         )
 
     return _Group(
-        name=str(group.get("name", "")),
+        name=safe_text(group.get("name", "")),
         color=color,
         included=devices(finite & ~excluded),
         excluded=devices(finite & excluded),
         missing=int((~finite).sum()),
+        substrates=group.get("n_substrates"),
     )
 
 
@@ -247,6 +253,8 @@ def _excluded_trace(
 
 def _tick_label(group: _Group) -> str:
     notes = [f"n = {group.included.values.size}"]
+    if group.substrates is not None:
+        notes[0] += f" ({group.substrates} substrates)"
     if group.excluded.values.size:
         notes.append(f"{group.excluded.values.size} excluded")
     if group.missing:

@@ -15,6 +15,7 @@ from ._common import (
     figure,
     group_key,
     line,
+    safe_text,
 )
 
 V_TITLE = "Voltage (V)"
@@ -42,7 +43,7 @@ def mott_schottky_figure(sweeps: Sequence[dict]) -> dict:
         c_per = c / area if area else c
         with np.errstate(divide="ignore", invalid="ignore"):
             inv2 = np.where(c_per > 0, 1.0 / c_per**2, np.nan)
-        label = str(sweep.get("label", ""))
+        label = safe_text(sweep.get("label", ""))
         hover = "%{x:.3g} V: %{y:.4g}<extra>%{fullData.name}</extra>"
         data.append(
             {
@@ -80,7 +81,7 @@ def tpc_figure(traces: Sequence[dict]) -> dict:
     for trace in traces:
         color = colors[group_key(trace)]
         t, i = aligned(trace, "time_s", "current_ua")
-        name = str(trace.get("label", ""))
+        name = safe_text(trace.get("label", ""))
         if trace.get("tau_us") is not None:
             name += f": τ = {trace['tau_us']:.3g} µs"
         data.append(line(name, t * 1e6, i, color, hover))

@@ -19,6 +19,7 @@ from ._common import (
     figure,
     group_key,
     line,
+    safe_text,
 )
 
 WAVELENGTH_TITLE = "Wavelength (nm)"
@@ -42,7 +43,7 @@ def eqe_figure(spectra: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
     data: list[dict] = []
     for spectrum in spectra:
         color = colors[group_key(spectrum)]
-        label = str(spectrum.get("label", ""))
+        label = safe_text(spectrum.get("label", ""))
         extra = (
             ["cumulative_jsc_ma_cm2"] if spectrum.get("cumulative_jsc_ma_cm2") is not None else []
         )
@@ -111,7 +112,7 @@ def _absorbance(item: dict, color: str, max_points: int) -> tuple[dict, dict | N
     wavelength, absorbance = downsample(
         *aligned(item, "wavelength_nm", "absorbance"), max_points=max_points
     )
-    label = str(item.get("label", ""))
+    label = safe_text(item.get("label", ""))
     trace = line(
         label,
         wavelength,
@@ -139,7 +140,7 @@ def _pl(item: dict, color: str, max_points: int, yaxis: str) -> tuple[dict, dict
     # Spectra from different days differ in counts by integration time; shape is what compares.
     scale = finite.max() if finite.size and finite.max() > 0 else 1.0
     normalised = intensity / scale
-    label = str(item.get("label", ""))
+    label = safe_text(item.get("label", ""))
     trace = line(
         label if re.search(r"\bPL\b", label) else f"{label} PL",
         wavelength,
@@ -212,7 +213,7 @@ def _fit_name(decay: dict) -> str:
         )
         if decay.get(key) is not None
     ]
-    return f"{decay.get('label', '')} fit" + (f": {', '.join(parts)}" if parts else "")
+    return f"{safe_text(decay.get('label', ''))} fit" + (f": {', '.join(parts)}" if parts else "")
 
 
 def trpl_figure(decays: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
@@ -229,7 +230,7 @@ def trpl_figure(decays: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
     hover = "%{x:.4g} ns: %{y:.4g} counts<extra>%{fullData.name}</extra>"
     for decay in decays:
         color = colors[group_key(decay)]
-        label = str(decay.get("label", ""))
+        label = safe_text(decay.get("label", ""))
         time, counts = downsample(*aligned(decay, "time_ns", "counts"), max_points=max_points)
         data.append(
             {

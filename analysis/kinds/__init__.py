@@ -12,6 +12,8 @@ model and migration, its tests (docs/adding-a-kind.md).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from measurements.parsers import ParsedMeasurement
 
 from . import absorbance, cv, eqe, intensity, jv, mpp, pl, tpc, tpv, trpl
@@ -52,6 +54,12 @@ def analyse_parsed(parsed: ParsedMeasurement, context: AnalysisContext) -> list[
     spec = KINDS.get(parsed.kind)
     if spec is None:
         raise AnalysisError(f"No analysis for kind '{parsed.kind}'.")
+    if context.pixel:
+        # One pixel's measurement of a file of several: only that pixel's curves are its own.
+        mine = [s for s in parsed.series if str(s.metadata.get("pixel") or "") == context.pixel]
+        if not mine:
+            raise AnalysisError(f"The file holds no curve of pixel {context.pixel}.")
+        parsed = replace(parsed, series=mine)
     try:
         rows = spec.analyse(parsed, context)
     except KeyError as exc:

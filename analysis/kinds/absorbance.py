@@ -1,23 +1,45 @@
-"""UV-vis-NIR absorbance: first exciton peak, Moreels size, Tauc gap."""
+"""UV-vis-NIR absorbance: first exciton peak, Moreels size, Tauc gap.
+
+The instrument's changeover wavelengths come from the parsed file (a PerkinElmer header states
+them) or, failing that, from the instrument's name; whether the material holds dots at all
+comes from the context (a polymer or oxide layer gets no exciton and no size).
+"""
 
 from __future__ import annotations
 
 from measurements.parsers import ParsedMeasurement
 
 from .. import compute, figures
-from .base import AnalysisContext, KindSpec, PageFigure, RowSpec, SummaryField, simple_row
+from .base import (
+    AnalysisContext,
+    AnalysisError,
+    KindSpec,
+    PageFigure,
+    RowSpec,
+    SummaryField,
+    series_value,
+    simple_row,
+)
 
 
 def analyse(parsed: ParsedMeasurement, ctx: AnalysisContext) -> list[RowSpec]:
-    return [
-        simple_row(
-            s,
-            compute.absorbance.analyse_absorbance,
-            wavelength_nm=s.columns["wavelength_nm"],
-            absorbance=s.columns["absorbance"],
-        )
-        for s in parsed.series
-    ]
+    rows = []
+    for s in parsed.series:
+        try:
+            rows.append(
+                simple_row(
+                    s,
+                    compute.absorbance.analyse_absorbance,
+                    wavelength_nm=s.columns["wavelength_nm"],
+                    absorbance=s.columns["absorbance"],
+                    changeover_nm=series_value(s, parsed, "changeover_nm"),
+                    instrument=series_value(s, parsed, "instrument"),
+                    is_qd_material=ctx.is_qd_material,
+                )
+            )
+        except ValueError as exc:  # too few points to look for an exciton
+            raise AnalysisError(f"spectrum '{s.label}': {exc}") from exc
+    return rows
 
 
 def spectra_figure(results: dict[str, list]) -> dict | None:

@@ -52,10 +52,20 @@ class AnalysisContext:
     reference_jsc_ma_cm2: float | None = None
     # The synthesis of the measured material: measured 1S peak, else the target one.
     exciton_peak_nm: float | None = None
+    # Whether the measured material holds the dots (absorbance): False for a layer that does
+    # not (a polymer, an oxide), which gets no exciton and no size; None when not known.
+    is_qd_material: bool | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     # Conditions the upload stated beyond the common ones (relative_permittivity for C-V,
     # load_resistance_ohm for transients), by name, in the units the names say.
-    conditions: dict[str, float] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)
+    # A file of several pixels feeds one measurement per pixel's device: this one's pixel.
+    pixel: str = ""
+    # Where the area came from (upload, mask, device, file) and whether they disagree.
+    area_provenance: dict[str, Any] = field(default_factory=dict)
+    # TRPL: the instrument response (time_ns, counts) of the measurement the upload named as
+    # its IRF, parsed by the pipeline; with it the decay is fitted by reconvolution.
+    irf: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     def condition(self, parsed: ParsedMeasurement, key: str) -> float | None:
         """A stated condition: the upload's, else the file header's."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from measurements.parsers import ParsedMeasurement, Series
 
 from .. import compute, figures
@@ -49,9 +47,18 @@ def temperature(parsed: ParsedMeasurement, ctx: AnalysisContext) -> float:
     return float(value) if isinstance(value, (int, float)) else 25.0
 
 
+def _declared_dark(series: Series, ctx: AnalysisContext) -> bool:
+    """Dark as the lab declared it: the file's label or header, or the upload's choice."""
+    stated = ctx.conditions.get("illumination") or series.metadata.get("illumination")
+    return str(stated or "").lower() == "dark"
+
+
+# Figures a dark curve never has: they describe power from light.
+_LIGHT_ONLY = ("voc_v", "ff", "pce_percent", "pmax_mw_cm2", "vmp_v", "jmp_ma_cm2")
+
+
 def analyse(parsed: ParsedMeasurement, ctx: AnalysisContext) -> list[RowSpec]:
     rows: list[RowSpec] = []
-    results: list[tuple[Series, Any]] = []
     thresholds = compute.jv.JVThresholds(
         shorted_ff=ctx.thresholds.shorted_max_ff,
         shorted_rsh_ohm_cm2=ctx.thresholds.shorted_max_rsh_ohm_cm2,
@@ -60,42 +67,54 @@ def analyse(parsed: ParsedMeasurement, ctx: AnalysisContext) -> list[RowSpec]:
         v = s.columns["voltage_v"]
         j = _current_density(s, parsed, ctx)
         result = compute.jv.analyse_jv(v, j, irradiance(s, parsed, ctx), thresholds=thresholds)
-        results.append((s, result))
         figs = result.to_dict()
-        if "dark" in figs.get("flags", []):
+        flags = list(figs.get("flags", []))
+        direction, direction_flags = compute.jv.resolve_direction(
+            s.metadata.get("declared_scan_direction"),
+            result.scan_direction,
+            bool(s.metadata.get("direction_layout_reliable", True)),
+        )
+        figs["seen_scan_direction"] = result.scan_direction
+        figs["declared_scan_direction"] = s.metadata.get("declared_scan_direction")
+        figs["scan_direction"] = direction
+        flags += direction_flags
+        declared_dark = _declared_dark(s, ctx)
+        is_dark = declared_dark or "dark" in flags
+        if is_dark:
+            if declared_dark and "dark" not in flags:
+                # A leaky dark curve looks lit to the numbers; the lab said it is dark.
+                flags += ["dark", "declared_dark_with_current_at_0v"]
+            for key in _LIGHT_ONLY:
+                figs[key] = None
             # A dark curve has no PCE; its diode figures are what the lab wants from it.
             figs["dark"] = compute.jv.analyse_dark_jv(v, j, temperature(parsed, ctx)).to_dict()
+        figs["is_dark"] = is_dark
+        figs["pixel"] = str(s.metadata.get("pixel") or "")
+        if ctx.area_provenance:
+            figs["area"] = ctx.area_provenance
+            if ctx.area_provenance.get("disagree"):
+                flags.append("area_sources_disagree")
+        problem = series_value(s, parsed, "irradiance_problem")
+        if problem and not ctx.irradiance_mw_cm2:
+            # The file's number was no irradiance; the default was used, and it says so.
+            flags.append("irradiance_implausible")
+            figs["irradiance_problem"] = problem
         theirs = s.metadata.get("instrument_figures")
-        if theirs:
+        if theirs and not is_dark:
             figs["instrument"] = compute.jv.compare_with_instrument(figs, theirs)
             figs["instrument_consistent"] = figs["instrument"].get("consistent")
+        figs["flags"] = flags
         sign = -1.0 if figs.get("sign_flipped") else 1.0
         rows.append(
             RowSpec(
                 label=s.label or f"scan {len(rows) + 1}",
                 figures=figs,
-                flags=list(figs.get("flags", [])),
+                flags=flags,
                 curve=downsample({"voltage_v": v, "current_density_ma_cm2": sign * j}),
                 pixel=str(s.metadata.get("pixel", "")),
             )
         )
-    _add_hysteresis(results, rows)
     return rows
-
-
-def _add_hysteresis(results, rows: list[RowSpec]) -> None:
-    """Pair reverse and forward scans of the same pixel and store the index on both."""
-    by_pixel: dict[str, dict[str, int]] = {}
-    for i, (s, r) in enumerate(results):
-        pixel = str(s.metadata.get("pixel", ""))
-        by_pixel.setdefault(pixel, {}).setdefault(r.scan_direction, i)
-    for pair in by_pixel.values():
-        if "reverse" in pair and "forward" in pair:
-            hi = compute.jv.hysteresis_index(
-                results[pair["reverse"]][1], results[pair["forward"]][1]
-            )
-            for i in pair.values():
-                rows[i].figures["hysteresis"] = hi
 
 
 def _curve(r) -> dict:

@@ -1,4 +1,5 @@
-"""MPP tracking: stabilised PCE; a log long enough to age is also an aging series."""
+"""MPP tracking: stabilised PCE; a log long enough to age is also an aging series, normalised
+to the first stabilised power (Ts80 from a robust peak)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from .jv import irradiance
 
 # An MPP log longer than this is also an aging series (normalised power, T80, T95).
 MPP_AGING_MIN_S = 3600.0
+# The tracker has settled in the first window of this length whose power holds steady
+# (compute.aging.first_stable_window): the aging figures are normalised to its mean, not to the
+# start-up samples of a tracker still searching for the maximum power point.
+MPP_STABLE_WINDOW_S = 60.0
+# Figures are read from at most this many time-bin means of the log: a dense log's sample
+# noise would otherwise delay the held crossing (or fake one).
+MPP_AGING_BINS = 500
 
 
 def _aging(series: Series, row: RowSpec) -> None:
@@ -25,7 +33,12 @@ def _aging(series: Series, row: RowSpec) -> None:
         return
     hours = (c["time_s"] - c["time_s"][0]) / 3600.0
     try:
-        aging = compute.aging.analyse_aging(hours, np.abs(power)).to_dict()
+        aging = compute.aging.analyse_aging(
+            hours,
+            np.abs(power),
+            stabilised_window_h=MPP_STABLE_WINDOW_S / 3600.0,
+            bins=MPP_AGING_BINS,
+        ).to_dict()
     except ValueError:
         return
     aging.pop("normalised", None)

@@ -1,20 +1,59 @@
-"""TRPL: bi-exponential decay times and their averages."""
+"""TRPL: bi-exponential decay times and their averages.
+
+With an IRF (another TRPL measurement the upload named, parsed by the pipeline into
+``ctx.irf``) the decay is fitted by reconvolution, else by a tail fit. The repetition rate,
+stated at upload, or in the file's header or name, adds the earlier pulses' tails to the
+model and is checked against the longest lifetime.
+"""
 
 from __future__ import annotations
 
-from measurements.parsers import ParsedMeasurement
+from measurements.parsers import ParsedMeasurement, Series
 
 from .. import compute, figures
-from .base import AnalysisContext, KindSpec, PageFigure, RowSpec, SummaryField, simple_row
+from .base import (
+    AnalysisContext,
+    AnalysisError,
+    KindSpec,
+    PageFigure,
+    RowSpec,
+    SummaryField,
+    downsample,
+)
+
+RATE = "repetition_rate_hz"
+
+
+def _repetition_rate(s: Series, parsed: ParsedMeasurement, ctx: AnalysisContext) -> float | None:
+    """The upload's stated rate, else the curve's, else the file's (header or name)."""
+    stated = ctx.conditions.get(RATE)
+    if stated is None:
+        stated = s.metadata.get(RATE)
+    if stated is None:
+        return ctx.condition(parsed, RATE)
+    if isinstance(stated, bool) or not isinstance(stated, (int, float)) or not stated > 0:
+        raise AnalysisError(f"'{stated}' is not a repetition rate in Hz (curve {s.label})")
+    return float(stated)
 
 
 def analyse(parsed: ParsedMeasurement, ctx: AnalysisContext) -> list[RowSpec]:
-    return [
-        simple_row(
-            s, compute.trpl.analyse_trpl, time_ns=s.columns["time_ns"], counts=s.columns["counts"]
-        )
-        for s in parsed.series
-    ]
+    rows = []
+    irf_time, irf_counts = ctx.irf if ctx.irf is not None else (None, None)
+    for s in parsed.series:
+        time_ns, counts = s.columns["time_ns"], s.columns["counts"]
+        rate = _repetition_rate(s, parsed, ctx)
+        try:
+            result = compute.trpl.analyse_trpl(
+                time_ns, counts, irf_counts, irf_time_ns=irf_time, repetition_rate_hz=rate
+            )
+        except ValueError as exc:
+            raise AnalysisError(f"TRPL curve {s.label}: {exc}") from exc
+        figs = result.to_dict()
+        if ctx.irf is None and ctx.conditions.get("irf_measurement"):
+            # Named but not delivered: say so rather than pass a tail fit off as asked for.
+            figs["flags"].append("irf_not_available")
+        rows.append(RowSpec(s.label, figs, flags=list(figs["flags"]), curve=downsample(s.columns)))
+    return rows
 
 
 def synthesis_figure(results: dict[str, list]) -> dict | None:

@@ -1,4 +1,5 @@
-"""Stability studies: normalised curves per storage condition, T80/Ts80/T95 of every device."""
+"""Stability studies: normalised curves per storage condition, T80/Ts80/T95 of every device,
+and the Kaplan-Meier survival of T80 per variant."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .. import dashboards, figures
+from .. import compute, dashboards, figures
 from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import table_response
+from ..figures.survival import survival_figure
 from ..selectors.aging import aging_rows, studies_for
 from ..templatetags.dashboard_tags import fixed_column
 from ._common import direction
@@ -21,6 +23,11 @@ AGING_TABLE_PLACES = {
     "peak_ratio": 2,
     "final_ratio": 2,
     "t80_extrapolated_h": 0,
+    "died_h": 0,
+    "last_h": 0,
+    "e_s": 2,
+    "ts80_es_h": 0,
+    "ts80_es_extrapolated_h": 0,
 }
 FIGURE_METRIC = {"pce_percent": "pce", "voc_v": "voc", "jsc_ma_cm2": "jsc", "ff": "ff"}
 
@@ -31,11 +38,12 @@ def page(request: HttpRequest) -> HttpResponse:
     metric = metric if metric in dashboards.METRIC_LABELS else "pce_percent"
     studies = studies_for(request.user)
     series = aging_rows(studies, direction(request), metric)
-    panels, table = [], []
+    panels, table, survival = [], [], []
     for study in studies:
-        panel, study_table = dashboards.aging_panel(study, series.get(study.id))
+        panel, study_table, study_survival = dashboards.aging_panel(study, series.get(study.id))
         panels.append(panel)
         table.extend(study_table)
+        survival.append(study_survival)
     fmt = request.GET.get("export")
     if fmt in EXPORT_FORMATS:
         return table_response(
@@ -45,6 +53,7 @@ def page(request: HttpRequest) -> HttpResponse:
             fmt,
         )
     fig = figures.aging_figure(panels, metric=FIGURE_METRIC[metric]) if panels else None
+    survival_fig = survival_figure(survival) if panels else None
     # Numbers as floatformat writes them, a column at a time: per cell in the template the
     # 6,000 of a 1,000-device study took a fifth of the page's time.
     shown = {
@@ -58,10 +67,37 @@ def page(request: HttpRequest) -> HttpResponse:
         {
             "studies": studies,
             "fig": fig,
+            "survival_fig": survival_fig,
+            "survival": _survival_rows(survival),
             "table": table,
             "rows": rows,
             "metric": metric,
             "metrics": dashboards.METRIC_LABELS,
             "traces_per_panel": dashboards.AGING_TRACES_PER_PANEL,
+            "dead_pixel_rule": compute.aging.DEAD_PIXEL_RULE,
         },
     )
+
+
+def _survival_rows(panels: list[dict]) -> list[dict]:
+    """One row per study and variant: counts, median T80 and the study's log-rank p."""
+    rows = []
+    for panel in panels:
+        logrank = panel.get("logrank")
+        for k, group in enumerate(panel["groups"]):
+            rows.append(
+                {
+                    "study": panel["title"],
+                    "variant": group["name"],
+                    "n": group["n"],
+                    "events": group["events"],
+                    "censored": group["censored"],
+                    "dead": group.get("dead", 0),
+                    "alive": group.get("alive"),
+                    "median_h": group["median_h"],
+                    # The test compares the study's variants at once: written on its first row.
+                    "logrank_p": logrank["p"] if logrank and k == 0 else None,
+                    "first": k == 0,
+                }
+            )
+    return rows

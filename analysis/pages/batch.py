@@ -8,8 +8,9 @@ from django.shortcuts import render
 
 from fabrication.models import Batch
 
+from .. import dashboards
 from ..selectors.devices import batch_device_rows, group_rows
-from ._common import direction, distribution_context, export_or_none, scoped_or_404
+from ._common import direction, export_or_none, scoped_or_404
 
 
 @login_required
@@ -19,5 +20,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
     export = export_or_none(request, batch.code.replace("/", "_"), groups)
     if export:
         return export
-    context = distribution_context(request, groups)
+    # Tests on substrate means unless ?per= asks for another unit (compute.stats.UNITS).
+    context = dashboards.statistics_context(groups, request.GET.get("per", ""))
+    context["direction"] = direction(request)
     return render(request, "analysis/batch.html", {"batch": batch, **context})

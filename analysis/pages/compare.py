@@ -8,9 +8,10 @@ from django.shortcuts import render
 
 from core.api import is_id
 
+from .. import dashboards
 from ..selectors.devices import GROUPINGS, compared_device_rows, group_rows
 from ..selectors.pages import batches_for
-from ._common import direction, distribution_context, export_or_none
+from ._common import direction, export_or_none
 
 
 @login_required
@@ -27,7 +28,9 @@ def page(request: HttpRequest) -> HttpResponse:
     export = export_or_none(request, f"comparison-by-{by}", groups)
     if export:
         return export
-    context = distribution_context(request, groups)
+    # Tests on substrate means unless ?per= asks for another unit (compute.stats.UNITS).
+    context = dashboards.statistics_context(groups, request.GET.get("per", ""))
+    context["direction"] = direction(request)
     return render(
         request,
         "analysis/compare.html",

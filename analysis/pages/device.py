@@ -14,6 +14,7 @@ from fabrication import services as fabrication_services
 from fabrication.models import Device
 
 from ..kinds import page_figures, summary_items
+from ..selectors.devices import device_exclusion
 from ..selectors.pages import DEVICE_LINEAGE, device_lineage, device_measurements
 from ..selectors.results import result_rows_by_kind, results_for
 from ._common import scoped_or_404
@@ -44,6 +45,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
             "figs": page_figures("device", results),
             "table": table,
             "lineage": device_lineage(device),
+            "exclusion": device_exclusion(device),
             "can_write": can_write(request.user, device.project_id),
             "statuses": Device.Status.choices,
         },

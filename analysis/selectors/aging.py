@@ -10,10 +10,23 @@ from itertools import chain
 import numpy as np
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import BigIntegerField, F, Func, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    F,
+    Func,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains
 
 from core.access import scoped
 
+from ..compute.aging import failed_scans
 from ..models import StabilityStudy
 from .devices import METRICS
 
@@ -33,12 +46,15 @@ class EpochMicroseconds(Func):
 
 @dataclass
 class AgingSeries:
-    """One study's points with a value, sorted by device then time; ``hours`` count from each
-    device's first scan in the study."""
+    """One study's points with a value or a failed scan (compute.aging.failed_scans: a dead
+    pixel's scans have no value to show), sorted by device then time; ``hours`` count from
+    each device's first scan in the study, ``study_hours`` from the study's first scan."""
 
     device_ids: np.ndarray
     hours: np.ndarray
-    values: np.ndarray
+    values: np.ndarray  # NaN where a failed scan has no value
+    failed: np.ndarray
+    study_hours: np.ndarray
     devices: dict[int, dict[str, str]]  # device id -> code, variant
 
 
@@ -47,8 +63,9 @@ def aging_rows(
 ) -> dict[int, AgingSeries]:
     """The J-V results of each study's devices since the study started: two queries.
 
-    The study start is applied in the database and only ``metric`` is read. On PostgreSQL each
-    device's series arrives as two arrays (times as integer microseconds, then values): 1,000
+    The study start is applied in the database; ``metric``, PCE and whether the curve was
+    flagged shorted are read (the last two tell a dead pixel's scans). On PostgreSQL each
+    device's series arrives as arrays (times as integer microseconds, then values): 1,000
     rows instead of 50,000 tuples, whose allocation alone set off enough garbage collection to
     double the cost of reading them.
     """
@@ -75,7 +92,9 @@ def aging_rows(
     }
     if series is None:
         return {}
-    study_ids, device_ids, micros, values = series
+    study_ids, device_ids, micros, values, pce, shorted = series
+    # One series per study and device (a device may age in two studies).
+    failed = failed_scans(study_ids * (device_ids.max() + 1) + device_ids, pce, shorted)
     # t = 0 is each device's first scan in the study (with or without a value): pixels are
     # scanned one after another, and an offset of hours would distort a 10 h study.
     new = np.ones(study_ids.size, dtype=bool)
@@ -86,30 +105,47 @@ def aging_rows(
     hours = (micros - first).astype(float) / 1e6 / 3600.0
     out = {}
     for study_id in np.unique(study_ids).tolist():
-        sel = (study_ids == study_id) & np.isfinite(values)
+        in_study = study_ids == study_id
+        sel = in_study & (np.isfinite(values) | failed)
         ids = device_ids[sel]
         out[study_id] = AgingSeries(
             device_ids=ids,
             hours=hours[sel],
             values=values[sel],
+            failed=failed[sel],
+            study_hours=(micros[sel] - micros[in_study].min()).astype(float) / 1e6 / 3600.0,
             devices={d: labels[d] for d in np.unique(ids).tolist()},
         )
     return out
 
 
-_Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+def _shorted() -> Case:
+    """Whether the J-V analysis flagged the curve shorted: its flags as JSON text, the same
+    test on every database (flags are a short list of words)."""
+    flags = Cast("device__jv_results__flags", TextField())
+    return Case(
+        When(Contains(flags, '"shorted"'), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+# (study, device, microseconds, metric, PCE, shorted) per point.
+_Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _aging_arrays(results: QuerySet, metric: str) -> _Columns | None:
-    """(study, device, microseconds, value) per point, from one row per study and device."""
-    # Unordered aggregates take the rows in one order for both arrays, so times and values
+    """The columns per point, from one row per study and device."""
+    # Unordered aggregates take the rows in one order for every array, so times and values
     # stay paired; numpy sorts them after (cheaper than a sort per device in the database).
-    rows = list(
-        results.values_list("stabilitystudy_id", "device_id").annotate(
-            times=ArrayAgg(EpochMicroseconds("device__jv_results__measured_at")),
-            values=ArrayAgg(f"device__jv_results__{metric}"),
-        )
-    )
+    aggregates = {
+        "times": ArrayAgg(EpochMicroseconds("device__jv_results__measured_at")),
+        "values": ArrayAgg(f"device__jv_results__{metric}"),
+        "shorted": ArrayAgg(_shorted()),
+    }
+    if metric != "pce_percent":
+        aggregates["pce"] = ArrayAgg("device__jv_results__pce_percent")
+    rows = list(results.values_list("stabilitystudy_id", "device_id").annotate(**aggregates))
     if not rows:
         return None
     lengths = [len(r[2]) for r in rows]
@@ -119,9 +155,21 @@ def _aging_arrays(results: QuerySet, metric: str) -> _Columns | None:
     micros = np.fromiter(chain.from_iterable(r[2] for r in rows), dtype=np.int64, count=n)
     # None (a scan without this metric) becomes NaN.
     values = np.array(list(chain.from_iterable(r[3] for r in rows)), dtype=float)
+    shorted = np.fromiter(chain.from_iterable(r[4] for r in rows), dtype=bool, count=n)
+    if metric == "pce_percent":
+        pce = values
+    else:
+        pce = np.array(list(chain.from_iterable(r[5] for r in rows)), dtype=float)
     # Stable: scans at the same instant keep the database's order, as ORDER BY left them.
     order = np.lexsort((micros, device_ids, study_ids))
-    return study_ids[order], device_ids[order], micros[order], values[order]
+    return (
+        study_ids[order],
+        device_ids[order],
+        micros[order],
+        values[order],
+        pce[order],
+        shorted[order],
+    )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -131,24 +179,30 @@ _MICROSECOND = timedelta(microseconds=1)
 def _aging_tuples(results: QuerySet, metric: str) -> _Columns | None:
     """The same columns from one row per point, where the database has no arrays."""
     rows = list(
-        results.order_by(
+        results.annotate(shorted=_shorted())
+        .order_by(
             "stabilitystudy_id",
             "device_id",
             "device__jv_results__measured_at",
             "device__jv_results__id",
-        ).values_list(
+        )
+        .values_list(
             "stabilitystudy_id",
             "device_id",
             "device__jv_results__measured_at",
             f"device__jv_results__{metric}",
+            "device__jv_results__pce_percent",
+            "shorted",
         )
     )
     if not rows:
         return None
-    study_col, device_col, when_col, value_col = zip(*rows, strict=True)
+    study_col, device_col, when_col, value_col, pce_col, shorted_col = zip(*rows, strict=True)
     return (
         np.array(study_col, dtype=np.int64),
         np.array(device_col, dtype=np.int64),
         np.array([(w - _EPOCH) // _MICROSECOND for w in when_col], dtype=np.int64),
         np.array(value_col, dtype=float),
+        np.array(pce_col, dtype=float),
+        np.array(shorted_col, dtype=bool),
     )

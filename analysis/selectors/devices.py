@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, RowNumber
 from core.access import scoped
 from fabrication.models import Batch, Device, Synthesis, Variant
 
+from ..compute.jv import JVThresholds
 from ..compute.stats import (
     EXCLUDING_FLAGS,
     Classification,
@@ -33,16 +34,20 @@ METRICS = ("pce_percent", "voc_v", "jsc_ma_cm2", "ff")
 
 
 def exclusion_thresholds() -> ExclusionThresholds:
-    """The lab's exclusion rule as its settings set it.
+    """The lab's exclusion rule as its settings set it, one rule set for every page.
 
     Apparent Rsh is judged by the analysis (the curve's "shorted" flag, from the same
     DEVICE_SHORTED_MAX_RSH_OHM_CM2): reading it here would take the first-scan query out of
-    its covering index (migration 0002).
+    its covering index (migration 0002). The flag's limits come along so pages can say what
+    it means.
     """
     return ExclusionThresholds(
         shorted_ff=settings.DEVICE_SHORTED_MAX_FF,
         shorted_voc_fraction=settings.DEVICE_SHORTED_VOC_FRACTION,
         open_jsc_fraction=settings.DEVICE_OPEN_JSC_FRACTION,
+        flag_max_ff=settings.DEVICE_SHORTED_MAX_FF,
+        flag_max_rsh_ohm_cm2=settings.DEVICE_SHORTED_MAX_RSH_OHM_CM2,
+        flag_min_voc_v=JVThresholds().shorted_voc_v,
     )
 
 
@@ -57,7 +62,7 @@ def first_jv_per_device(devices: QuerySet[Device], direction: str) -> QuerySet:
     rows = JVResult.objects.filter(
         device__in=devices, scan_direction=direction, is_dark=False
     ).annotate(flags_json=Cast("flags", TextField()))
-    columns = ("device_id", "flags_json", *METRICS)
+    columns = ("device_id", "flags_json", *METRICS, "hi_pce")
     if connection.vendor == "postgresql":
         return (
             rows.order_by("device_id", "measured_at", F("pce_percent").desc(nulls_last=True))
@@ -75,6 +80,11 @@ def first_jv_per_device(devices: QuerySet[Device], direction: str) -> QuerySet:
         .filter(rank=1)
         .values_list(*columns)
     )
+
+
+# Statuses that keep a device in the statistics: "ok" (the automatic rule still applies) and
+# "kept" (a person checked it and overrides the rule); any other status excludes it.
+KEEPING_STATUSES = ("ok", "kept")
 
 
 @dataclass
@@ -99,6 +109,8 @@ class DeviceColumns:
     measured: np.ndarray
     flags: list[list[str]]
     thresholds: ExclusionThresholds = field(default_factory=ExclusionThresholds)
+    # HI_PCE of the pair the device's first scan belongs to (NaN: no pair).
+    hi_pce: np.ndarray | None = None
     auto: Classification = field(init=False)
     excluded: np.ndarray = field(init=False)
 
@@ -111,15 +123,17 @@ class DeviceColumns:
             self.batch_ids,
             self.thresholds,
         )
-        manual = np.array([s != "ok" for s in self.status], dtype=bool)
-        self.excluded = manual | (self.measured & self.auto.excluded)
+        manual = np.array([s not in KEEPING_STATUSES for s in self.status], dtype=bool)
+        # "kept": a person checked the device and overrides the automatic rule.
+        automatic = np.array([s == "ok" for s in self.status], dtype=bool)
+        self.excluded = manual | (automatic & self.measured & self.auto.excluded)
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def reason(self, i: int) -> str:
         """Why device ``i`` is left out of the statistics ("" when it is not)."""
-        if self.status[i] != "ok":
+        if self.status[i] not in KEEPING_STATUSES:
             return f"{self.status[i]}: {self.status_reasons[i] or 'no reason given'}"
         if not self.excluded[i]:
             return ""
@@ -205,6 +219,7 @@ def device_rows(
     columns = list(zip(*rows, strict=True)) if rows else [()] * 8
     ids = np.array(columns[0], dtype=np.int64)
     values = {m: np.full(n, np.nan) for m in METRICS}
+    hi_pce = np.full(n, np.nan)
     measured = np.zeros(n, dtype=bool)
     flags: list[list[str]] = [[]] * n  # one shared empty list, never mutated
     if results and n:
@@ -218,6 +233,7 @@ def device_rows(
         measured[at] = True
         for k, metric in enumerate(METRICS):
             values[metric][at] = np.array(found[2 + k], dtype=float)[known]  # None -> NaN
+        hi_pce[at] = np.array(found[2 + len(METRICS)], dtype=float)[known]
         for i, text in zip(at.tolist(), np.array(found[1], dtype=object)[known], strict=True):
             if text and text != "[]":
                 flags[i] = list(json.loads(text) or [])
@@ -234,6 +250,7 @@ def device_rows(
         measured=measured,
         flags=flags,
         thresholds=thresholds or exclusion_thresholds(),
+        hi_pce=hi_pce,
     )
 
 
@@ -298,9 +315,22 @@ def group_rows(devices: DeviceColumns, by: str) -> Groups:
     return Groups(devices, {k: np.array(v, dtype=np.intp) for k, v in members.items()})
 
 
+def device_exclusion(device: Device) -> str:
+    """Why the one exclusion rule leaves this device out of its batch's statistics ("" when
+    it does not): a person's status, else the automatic rule judged within its batch."""
+    columns = batch_device_rows(device.substrate.batch)
+    for i, device_id in enumerate(columns.ids):
+        if int(device_id) == device.id:
+            return columns.reason(i)
+    return ""
+
+
 def batch_device_rows(batch: Batch, direction: str = "reverse") -> DeviceColumns:
-    """The devices of one batch."""
-    return device_rows(Device.objects.filter(substrate__batch=batch), direction)
+    """The devices of one batch (its project's only: a child is read within its parent's
+    project, so a row left in another project by an old move never leaks)."""
+    return device_rows(
+        Device.objects.filter(substrate__batch=batch, project_id=batch.project_id), direction
+    )
 
 
 def compared_device_rows(user, batch_ids: list[int], direction: str = "reverse") -> DeviceColumns:
@@ -314,5 +344,8 @@ def compared_device_rows(user, batch_ids: list[int], direction: str = "reverse")
 def synthesis_device_rows(synthesis: Synthesis, direction: str = "reverse") -> DeviceColumns:
     """The devices made from a synthesis's inks."""
     return device_rows(
-        Device.objects.filter(substrate__variant__ink__synthesis=synthesis), direction
+        Device.objects.filter(
+            substrate__variant__ink__synthesis=synthesis, project_id=synthesis.project_id
+        ),
+        direction,
     )

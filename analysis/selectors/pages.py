@@ -72,7 +72,7 @@ def batches_for(user) -> list[Batch]:
 def device_measurements(device: Device) -> list[Measurement]:
     """The device's files, newest first."""
     return list(
-        Measurement.objects.filter(device=device)
+        Measurement.objects.filter(device=device, project_id=device.project_id)
         .select_related("raw_file", "created_by")
         .order_by("-measured_at")
     )
@@ -81,27 +81,38 @@ def device_measurements(device: Device) -> list[Measurement]:
 def device_lineage(device: Device) -> dict[str, Any]:
     """Synthesis -> ink and recipe -> stack -> batch, variant and substrate of a device read
     with DEVICE_LINEAGE (one more query, for the stack's layers)."""
-    variant = device.substrate.variant
-    ink = variant.ink
+    project = device.project_id
+
+    def own(obj):
+        # Only the device's own project's objects: a parent moved away by an old edit is
+        # another project's business and is not shown here.
+        return obj if obj is not None and obj.project_id == project else None
+
+    substrate = own(device.substrate)
+    variant = own(substrate.variant) if substrate else None
+    ink = own(variant.ink) if variant else None
+    stack = own(variant.stack) if variant else None
     return {
-        "batch": device.substrate.batch,
+        "batch": own(substrate.batch) if substrate else None,
         "variant": variant,
-        "substrate": device.substrate,
+        "substrate": substrate,
         "ink": ink,
-        "recipe": ink.recipe if ink else None,
-        "synthesis": ink.synthesis if ink else None,
-        "layers": list(variant.stack.layers.select_related("ink")) if variant.stack else [],
+        "recipe": own(ink.recipe) if ink else None,
+        "synthesis": own(ink.synthesis) if ink else None,
+        "layers": list(stack.layers.select_related("ink")) if stack else [],
     }
 
 
 def synthesis_films(synthesis: Synthesis) -> list[Film]:
-    return list(Film.objects.filter(synthesis=synthesis))
+    return list(Film.objects.filter(synthesis=synthesis, project_id=synthesis.project_id))
 
 
 def synthesis_measurements(synthesis: Synthesis, films: list[Film]) -> list[Measurement]:
     """The files of the synthesis and of its films, newest first."""
     return list(
-        Measurement.objects.filter(Q(synthesis=synthesis) | Q(film__in=films))
+        Measurement.objects.filter(
+            Q(synthesis=synthesis) | Q(film__in=films), project_id=synthesis.project_id
+        )
         .select_related("film", "raw_file")
         .order_by("-measured_at")
     )
@@ -109,4 +120,8 @@ def synthesis_measurements(synthesis: Synthesis, films: list[Film]) -> list[Meas
 
 def synthesis_runs(synthesis: Synthesis) -> list[LigandExchangeRun]:
     """The ligand-exchange runs made from the synthesis, with their recipes."""
-    return list(LigandExchangeRun.objects.filter(synthesis=synthesis).select_related("recipe"))
+    return list(
+        LigandExchangeRun.objects.filter(
+            synthesis=synthesis, project_id=synthesis.project_id
+        ).select_related("recipe")
+    )

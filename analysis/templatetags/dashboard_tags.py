@@ -3,7 +3,7 @@
 ``{{ fig|plot_json:"fig-id" }}`` embeds a figure as ``json_script`` would; ``{{ x|fixed:2 }}``
 writes what ``floatformat:2`` writes, and ``fixed_column`` does so for pages that format a
 whole table column at once. ``{% for key, fig in figs|without:"jv eqe" %}`` draws the figures
-a template does not place itself (a new kind's).
+a template does not place itself (a new kind's). ``{{ p|pvalue }}`` writes a p-value.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from analysis.compute.stats import format_p
 from analysis.figures import to_json
 
 register = template.Library()
@@ -85,3 +86,10 @@ def sig(value: Any, digits: int = 3) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "" if value is None else str(value)
     return f"{value:.{int(digits)}g}"
+
+
+@register.filter
+def pvalue(value: Any) -> str:
+    """A p-value as a scientist writes it: "0.032", "0.50", "< 1e-4"; "–" when there is none
+    (compute.stats.format_p). The space is a no-break one: "<" alone on a line reads as noise."""
+    return format_p(value if isinstance(value, (int, float)) else None).replace(" ", "\u00a0")

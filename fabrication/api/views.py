@@ -1,3 +1,4 @@
+from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -30,8 +31,6 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         value = self.kwargs["pk"]
         qs = self.get_queryset()
-        from django.shortcuts import get_object_or_404
-
         if is_id(value):
             return get_object_or_404(qs, pk=int(value))
         return get_object_or_404(qs, code=value)

@@ -9,12 +9,23 @@ from dataclasses import dataclass
 
 from openpyxl.utils.datetime import from_excel
 
+from core import quantities
+
 from .plan import VARIANT_ROLES
 from .problems import _Bad
 
 # Generous for a batch (the reference paper has 60 devices); bounds memory for hostile files.
 MAX_ROWS = 5000
 MAX_COLUMNS = 1000
+# Header rows above the data: one in the cqdlab template, two in a HySprint file.
+HEADER_ROWS = 2
+# An .xlsx is a zip of XML. openpyxl holds a workbook's shared strings in memory however few
+# rows are read, so a small file that unpacks to gigabytes is refused before it is opened; a
+# full batch sheet of MAX_ROWS rows unpacks to about 10 MB.
+MAX_UNPACKED_MB = 100
+# Whole-number cells (spin speed, spin time, coats) are stored in integer columns, the smallest
+# of them PostgreSQL's smallint: a larger number would fail at the write, not here.
+MAX_WHOLE = 32767
 
 Rows = list[tuple]
 
@@ -34,6 +45,17 @@ class _Field:
     required: bool = False
     help: str = ""
     aliases: tuple[str, ...] = ()
+    # One of core.quantities' conditions: checked with the bounds every upload path uses.
+    quantity: str | None = None
+
+
+# Fields holding a measurement condition, by field name: the columns name them only here.
+QUANTITY_OF_FIELD = {
+    "active_area_cm2": "area_cm2",
+    "mask_area_cm2": "area_cm2",
+    "relative_humidity_percent": "relative_humidity_percent",
+    "ambient_temperature_c": "temperature_c",
+}
 
 
 def _key(text: object) -> str:
@@ -69,7 +91,10 @@ def _number(
     if isinstance(value, bool) or isinstance(value, dt.date):
         raise _Bad(f"'{_text(value)}' is not a number")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer cell of hundreds of digits
+            raise _Bad("the number is too large to be a finite number") from None
     else:
         text = str(value).strip()
         try:
@@ -86,6 +111,8 @@ def _number(
     if whole:
         if not number.is_integer():
             raise _Bad(f"{_text(value)} must be a whole number")
+        if number > MAX_WHOLE:
+            raise _Bad(f"{_text(value)} is too large (at most {MAX_WHOLE})")
         return int(number)
     return number
 
@@ -111,6 +138,12 @@ def _convert(spec: _Field, value: object) -> object:
         result = _number(value, whole=True, minimum=0)
     elif spec.kind == "float":
         result = _number(value, minimum=spec.minimum, positive=spec.positive)
+        quantity = spec.quantity or QUANTITY_OF_FIELD.get(spec.name)
+        if quantity is not None and result is not None:
+            try:
+                quantities.check(quantity, result)
+            except quantities.QuantityError as exc:
+                raise _Bad(str(exc)) from None
     elif spec.kind == "date":
         result = _date(value)
     elif spec.kind == "role":

@@ -6,13 +6,26 @@ hands HySprint experiment files to ``hysprint``.
 
 from __future__ import annotations
 
+import zipfile
 from io import BytesIO
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from .assemble import _assemble, _check_code_lengths, _Row
-from .cells import MAX_COLUMNS, MAX_ROWS, Rows, _blank, _cell, _convert, _Field, _key, _text
+from .cells import (
+    HEADER_ROWS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UNPACKED_MB,
+    Rows,
+    _blank,
+    _cell,
+    _convert,
+    _Field,
+    _key,
+    _text,
+)
 from .columns import (
     BATCH_FIELDS,
     BATCH_SHEET,
@@ -40,7 +53,9 @@ def _load(data: bytes) -> tuple[str, str, dict[str, Rows]]:
     """Open the workbook, detect its layout and copy the cells needed into plain lists.
 
     All of openpyxl's XML parsing happens here, so a malformed file fails in one place.
+    Read-only mode streams each sheet's XML: memory follows the rows kept, not the file.
     """
+    _check_unpacked_size(data)
     try:
         wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
         try:
@@ -73,24 +88,90 @@ def _canonical(name: str) -> str:
     return BATCH_SHEET if _key(name) == _key(BATCH_SHEET) else DEVICES_SHEET
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    """An .xlsx is a zip: refuse one that unpacks to more than MAX_UNPACKED_MB before openpyxl
+    unpacks any of it (it reads the shared strings whole, however few rows are read)."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: load_workbook says so in the words users know
+    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+        raise BatchSheetError(
+            f"The workbook unpacks to {unpacked / (1024 * 1024):,.0f} MB of XML, more than the "
+            f"{MAX_UNPACKED_MB} MB limit for a batch sheet: copy the data into the template."
+        )
+
+
+# Rows a sheet may hold: the devices and the header above them.
+ROW_LIMIT = MAX_ROWS + HEADER_ROWS
+
+
+def _too_big(sheet: str, message: str, row: int | None = None) -> BatchSheetError:
+    return BatchSheetError([Problem(Where(sheet, row), message)])
+
+
+def _check_declared_size(ws) -> None:
+    """Refuse a sheet by the size its file states (<dimension>), before any row is read."""
+    rows, columns = ws.max_row, ws.max_column  # None when the file states no size
+    if rows is not None and rows > ROW_LIMIT:
+        raise _too_big(
+            ws.title,
+            f"the sheet reaches row {rows:,}; the limit is {MAX_ROWS} rows below the header: "
+            "split the batch, or delete the empty rows under the data and save again",
+        )
+    if columns is not None and columns > MAX_COLUMNS:
+        raise _too_big(
+            ws.title,
+            f"the sheet reaches column {get_column_letter(columns)}; the limit is "
+            f"{MAX_COLUMNS} columns: delete the columns right of the data and save again",
+        )
+
+
+def _within_columns(sheet: str, number: int, values: tuple) -> tuple:
+    """The row's first MAX_COLUMNS cells; a value further right refuses the sheet."""
+    if len(values) <= MAX_COLUMNS:
+        return tuple(values)
+    for index in range(MAX_COLUMNS, len(values)):
+        if not _blank(values[index]):
+            letter = get_column_letter(index + 1)
+            raise BatchSheetError(
+                [
+                    Problem(
+                        Where(sheet, number, letter),
+                        f"a value beyond column {get_column_letter(MAX_COLUMNS)}; the limit is "
+                        f"{MAX_COLUMNS} columns",
+                    )
+                ]
+            )
+    return tuple(values[:MAX_COLUMNS])
+
+
 def _sheet_rows(ws, limit: int | None = None) -> Rows:
-    ws.reset_dimensions()  # some writers store a wrong <dimension>; read what is there
+    """The sheet's rows as tuples of values, trailing blank rows dropped; at most ``limit``
+    rows (layout detection), else all of them, refused past ROW_LIMIT.
+
+    A writer may store a wrong size, so after the stated size is checked the rows are read as
+    they are in the file; reading stops at the first row past the limit, whatever follows
+    (openpyxl yields a blank row for each missing one: a lone cell at row 1,048,576 would
+    otherwise mean a million rows read).
+    """
+    if limit is None:
+        _check_declared_size(ws)
+    ws.reset_dimensions()
+    stop = ROW_LIMIT if limit is None else limit
     rows: Rows = []
-    for values in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-        if limit is not None and len(rows) >= limit:
-            break
-        if len(rows) >= MAX_ROWS + 2:
-            if any(not _blank(v) for v in values):
-                raise BatchSheetError(
-                    [
-                        Problem(
-                            Where(ws.title, len(rows) + 1),
-                            f"the sheet has more than {MAX_ROWS} rows; split the batch",
-                        )
-                    ]
-                )
-            continue
-        rows.append(tuple(values))
+    for number, values in enumerate(ws.iter_rows(values_only=True), 1):
+        if number > stop:
+            if limit is not None:
+                break
+            raise _too_big(
+                ws.title,
+                f"the sheet has more than {MAX_ROWS} rows below the header: split the batch, "
+                "or delete the empty rows under the data and save again",
+                number,
+            )
+        rows.append(_within_columns(ws.title, number, values))
     while rows and all(_blank(v) for v in rows[-1]):
         rows.pop()
     return rows

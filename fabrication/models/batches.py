@@ -72,6 +72,8 @@ class Device(ProjectOwned):
 
     class Status(models.TextChoices):
         OK = "ok", "OK"
+        # A person checked a device the automatic exclusion rule would leave out, and keeps it.
+        KEPT = "kept", "Kept (checked; overrides the automatic exclusion)"
         SHORTED = "shorted", "Shorted"
         EXCLUDED = "excluded", "Excluded"
 

@@ -58,6 +58,19 @@ class Synthesis(ProjectOwned, Ambient):
     diameter_source = models.CharField(
         max_length=120, blank=True, help_text="sizing curve or TEM, e.g. 'Moreels 2009'"
     )
+    # Which absorbance measurement (its code) the measured peak and size come from: the latest
+    # by measurement date with a confident exciton, unless a person pinned one.
+    exciton_measurement_code = models.CharField(
+        "exciton from measurement",
+        max_length=80,
+        blank=True,
+        help_text="code of the absorbance measurement that defines the peak and size",
+    )
+    exciton_pinned = models.BooleanField(
+        "pinned",
+        default=False,
+        help_text="keep this measurement's peak even when newer absorbance files arrive",
+    )
     concentration_mg_ml = models.FloatField("concentration (mg/mL)", null=True, blank=True)
     yield_mg = models.FloatField("yield (mg)", null=True, blank=True)
     notes = models.TextField(blank=True)

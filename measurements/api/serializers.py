@@ -1,13 +1,73 @@
+import json
+import math
+
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
+from core import quantities
 from core.api import CodeOrIdField
 from fabrication.models import Device, Film, Synthesis
 
 from .. import hooks, kinds
 from ..models import Measurement
 
-CONDITIONS = ("relative_permittivity", "load_resistance_ohm")
+CONDITIONS = (
+    "relative_permittivity",
+    "load_resistance_ohm",
+    "repetition_rate_hz",
+    "illumination",
+    "irf_measurement",
+    "eqe_unit",
+)
+
+
+def _pixel_map(text: str) -> dict | str:
+    """'{"1": "CODE"}' or '1=CODE, 2=CODE' as a dict; other text is left for the field to
+    refuse with its own message."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    pairs = [part.split("=", 1) for part in text.replace(";", ",").split(",") if part.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        return text
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+class QuantityField(serializers.FloatField):
+    """A measurement condition, checked by ``core.quantities``: the bounds and the words of
+    the manifest, file-header and batch-sheet paths. min/max stay for the OpenAPI schema."""
+
+    def __init__(self, quantity: str, **kwargs):
+        self.quantity = quantities.QUANTITIES[quantity]
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=self.quantity.minimum, max_value=self.quantity.maximum, **kwargs)
+
+    def to_internal_value(self, data: object) -> float:
+        if isinstance(data, str) and len(data) > self.MAX_STRING_LENGTH:
+            self.fail("max_string_length")
+        try:
+            value = float(data)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            self.fail("invalid")
+        try:
+            return quantities.check(self.quantity.name, value)
+        except quantities.QuantityError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class FiniteFloatField(serializers.FloatField):
+    """Read side: a NaN or an infinity stored before the bounds existed renders as null; JSON
+    has no spelling for it, and one such row would make a whole list answer 500."""
+
+    def to_representation(self, value: object) -> float | None:
+        number = float(value)  # type: ignore[arg-type]
+        return number if math.isfinite(number) else None
 
 
 class MeasurementUploadSerializer(serializers.Serializer):
@@ -18,22 +78,61 @@ class MeasurementUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[], required=False)
     format = serializers.CharField(required=False, max_length=40)
     measured_at = serializers.DateTimeField(required=False)
-    area_cm2 = serializers.FloatField(required=False, min_value=1e-6, max_value=1e4)
-    irradiance_mw_cm2 = serializers.FloatField(required=False, min_value=0.0, max_value=1e4)
-    temperature_c = serializers.FloatField(required=False, min_value=-273.15, max_value=1000)
-    relative_humidity_percent = serializers.FloatField(required=False, min_value=0, max_value=100)
+    area_cm2 = QuantityField("area_cm2")
+    irradiance_mw_cm2 = QuantityField("irradiance_mw_cm2")
+    temperature_c = QuantityField("temperature_c")
+    relative_humidity_percent = QuantityField("relative_humidity_percent")
     atmosphere = serializers.CharField(required=False, max_length=40, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     # Conditions some kinds need beyond the common ones; kept in the measurement's metadata.
-    relative_permittivity = serializers.FloatField(
-        required=False, min_value=1.0, max_value=1000.0, help_text="C-V: the film's eps_r"
+    relative_permittivity = QuantityField(
+        "relative_permittivity", help_text="C-V: the film's eps_r"
     )
-    load_resistance_ohm = serializers.FloatField(
+    load_resistance_ohm = QuantityField(
+        "load_resistance_ohm", help_text="TPC/TPV: the load the transient was measured across (ohm)"
+    )
+    repetition_rate_hz = QuantityField(
+        "repetition_rate_hz", help_text="TRPL/TPV: the excitation repetition rate (Hz)"
+    )
+    eqe_unit = serializers.ChoiceField(
+        choices=["percent", "fraction"],
         required=False,
-        min_value=1e-3,
-        max_value=1e9,
-        help_text="TPC/TPV: the load the transient was measured across (ohm)",
+        help_text="EQE: the unit of the EQE column when the file does not say",
     )
+    illumination = serializers.ChoiceField(
+        choices=["light", "dark"],
+        required=False,
+        help_text="J-V: declare the curves dark (no PCE; diode fit) or light",
+    )
+    irf = CodeOrIdField(
+        Measurement,
+        required=False,
+        help_text="TRPL: the instrument response, a TRPL measurement of the same project",
+    )
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="store these bytes here although they already belong to another target",
+    )
+    pixel_map = serializers.DictField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        help_text='a file of several pixels: {"pixel as the file names it": "device code"}',
+    )
+    create_pixels = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="create devices for pixels of the file the substrate has none for",
+    )
+
+    def to_internal_value(self, data):
+        # A multipart form sends pixel_map as text: JSON, or "1=CODE,2=CODE".
+        raw = data.get("pixel_map") if hasattr(data, "get") else None
+        if isinstance(raw, str):
+            # A plain dict: DRF reads a form's dict fields from "pixel_map.<key>" entries.
+            data = data.dict() if hasattr(data, "dict") else dict(data)
+            data["pixel_map"] = _pixel_map(raw)
+        return super().to_internal_value(data)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,12 +146,23 @@ class MeasurementUploadSerializer(serializers.Serializer):
                 {"target": "Give exactly one of device, film or synthesis (code or id)."}
             )
         attrs["target"] = attrs.pop(targets[0])
+        irf = attrs.pop("irf", None)
+        if irf is not None:
+            if irf.kind != "trpl" or irf.project_id != attrs["target"].project_id:
+                raise serializers.ValidationError(
+                    {"irf": f"{irf.code} is no TRPL measurement of this project."}
+                )
+            attrs["irf_measurement"] = irf.id
         conditions = {k: attrs.pop(k) for k in CONDITIONS if attrs.get(k) is not None}
         attrs["extra_metadata"] = {"conditions": conditions} if conditions else {}
         return attrs
 
 
 class MeasurementSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.FloatField: FiniteFloatField,
+    }
     url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
     target_type = serializers.CharField(read_only=True)

@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.access import can_write
-from core.api import ProjectScopedViewSet
+from core.access import WRITE_ROLES, can_write, project_ids_for
+from core.api import ProjectScopedViewSet, attachment_header
 
 from .. import bulk, hooks, lifecycle, services
 from ..models import Measurement
@@ -25,17 +25,16 @@ def upload_error_response(exc: services.UploadError) -> Response:
     body = {"error": exc.message, exc.field: [exc.message]}
     if exc.line is not None:
         body["line"] = exc.line
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return Response(body, status=exc.status)
 
 
 def attachment_response(measurement: Measurement) -> FileResponse:
-    """Raw files are only ever served as downloads, never rendered by the browser."""
+    """Raw files are only ever served as downloads, never rendered by the browser; the name
+    as uploaded is offered for saving, encoded so it cannot bend the header."""
     response = FileResponse(
-        measurement.raw_file.file.open("rb"),
-        as_attachment=True,
-        filename=measurement.original_filename,
-        content_type="application/octet-stream",
+        measurement.raw_file.file.open("rb"), content_type="application/octet-stream"
     )
+    response["Content-Disposition"] = attachment_header(measurement.original_filename or "raw")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -74,7 +73,7 @@ class MeasurementViewSet(ProjectScopedViewSet):
             )
         file = data.pop("file")
         try:
-            measurement, created = services.measurement_create(
+            result = services.upload(
                 user=request.user,
                 target=target,
                 data=file.read(),
@@ -83,20 +82,38 @@ class MeasurementViewSet(ProjectScopedViewSet):
             )
         except services.UploadError as exc:
             return upload_error_response(exc)
+        measurement = result.measurements[0]
         if current_app.conf.task_always_eager:
             # Analysed in-process already (no broker): answer with its status and figures.
             measurement.refresh_from_db()
         body = MeasurementSerializer(measurement, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if result.pixels:
+            body["pixels"] = result.pixels
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(body, status=code)
 
     @extend_schema(request=BulkUploadSerializer, responses={200: BulkReportSerializer})
     @action(detail=False, methods=["post"])
-    def bulk(self, request):
+    def bulk(self, request, **kwargs):
         """A zip of files: mapped by manifest.csv, by folder = target code, or to one target."""
+        if not project_ids_for(request.user, WRITE_ROLES):
+            return Response(
+                {"error": "You need the member or manager role in a project to upload."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        # The default target: CodeOrIdField already answers 403 for one the user only reads.
+        # Manifest and folder targets are looked up by bulk among the user's writable projects
+        # alone, so a file naming another target fails on its own line.
         upload = BulkUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         targets = [data.get(t) for t in ("device", "film", "synthesis") if data.get(t)]
+        refused = [t for t in targets if not can_write(request.user, t.project_id)]
+        if refused:
+            return Response(
+                {"error": f"You need the member or manager role to upload to {refused[0]}."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
         manifest = data.get("manifest")
         try:
             report = bulk.import_zip(
@@ -116,12 +133,12 @@ class MeasurementViewSet(ProjectScopedViewSet):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])
-    def raw(self, request, pk=None):
+    def raw(self, request, pk=None, **kwargs):
         return attachment_response(self.get_object())
 
     @extend_schema(request=None, responses={202: MeasurementSerializer})
     @action(detail=True, methods=["post"])
-    def reanalyse(self, request, pk=None):
+    def reanalyse(self, request, pk=None, **kwargs):
         # get_object() checks IsProjectWriter: a viewer gets 403 here, an outsider 404.
         measurement = self.get_object()
         lifecycle.requeue(measurement)

@@ -58,10 +58,23 @@ def _split_unit(name: str) -> tuple[str, str]:
     return bare, ""
 
 
+def base_name(name: str) -> str:
+    """A column name without its unit: 'Duration_h' -> 'Duration', 'Time (s)' -> 'Time'."""
+    return _split_unit(name.strip().strip("\"'"))[0]
+
+
+# Loggers prefix every column with the tracker's name ('MPPT_V', 'MPPT_I', 'MPPT_P'): the
+# prefix says nothing about the quantity, so 'I' alone is left to name it.
+_PREFIXES = frozenset({"mppt", "mpp", "spp"})
+
+
 def _words(name: str) -> list[str]:
     text = _BRACKETS.sub(" ", name.lower()).replace("λ", " lambda ")
     words = re.split(r"[^a-z%]+", re.sub(r"(?<=[a-z])\d+\b", " ", text))
-    return [w for w in words if w]
+    words = [w for w in words if w]
+    if len(words) > 1 and words[0] in _PREFIXES:
+        words = words[1:]
+    return words
 
 
 # (quantity, words that name it), tried in order: specific names before generic ones.

@@ -27,7 +27,8 @@ Y: dict[str, tuple[str, ...]] = {
     "absorbance": ("absorbance", "transmittance"),
     "pl": ("pl", "counts"),
     "trpl": ("counts", "pl"),
-    "mpp": ("voltage",),
+    # A track is read around its voltage; a logger that writes only power is a track too.
+    "mpp": ("voltage", "power"),
     "tpv": ("voltage",),
     "intensity": ("voc",),
 }

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._irradiance import has_irradiance, state_irradiance
+from ._labels import direction_word, illumination_word, normalise_pixel
 from ._text import (
-    direction_word,
     key_and_unit,
     parse_datetime,
     temperature_c,
@@ -76,6 +77,17 @@ _OPERATOR = {"operator", "user", "username", "user name", "measured by", "experi
 _RATE = {"scan rate", "sweep rate", "scan speed", "sweep speed", "ramp rate"}
 _DIRECTION = {"scan direction", "direction", "sweep direction", "scan"}
 _PIXEL = {"pixel", "pixel id", "px", "pixel number"}
+# Keys whose value may be a word ('dark', 'lt', 'Illuminated') rather than a light level.
+_ILLUMINATION = {
+    "illumination",
+    "light",
+    "illumination mode",
+    "light condition",
+    "lighting",
+    "lamp",
+    "shutter",
+    "measurement condition",
+}
 
 
 def key_value(line: str, delim: str | None) -> tuple[str, str] | None:
@@ -121,10 +133,12 @@ def canonical(header: dict[str, str], warnings: list[str]) -> dict[str, Any]:
             factor = unit_factor("area", unit or "cm2")
             if factor is not None:
                 meta["area_cm2"] = value * factor
-        elif key in _SUNS and value is not None and "irradiance_mw_cm2" not in meta:
-            meta["irradiance_mw_cm2"] = value * 100.0
-        elif key in _IRRADIANCE and value is not None and "irradiance_mw_cm2" not in meta:
-            meta["irradiance_mw_cm2"] = _irradiance(value, unit, warnings)
+        elif key in _SUNS and value is not None and not has_irradiance(meta):
+            state_irradiance(meta, value, "suns", warnings)
+        elif key in _IRRADIANCE and value is not None and not has_irradiance(meta):
+            state_irradiance(meta, value, unit, warnings)
+        elif key in _ILLUMINATION and illumination_word(raw_value) and "illumination" not in meta:
+            meta["illumination"] = illumination_word(raw_value)
         elif key in _TEMPERATURE and value is not None and "temperature_c" not in meta:
             meta["temperature_c"] = temperature_c(value, unit)
         elif key in _DATE:
@@ -151,7 +165,8 @@ def canonical(header: dict[str, str], warnings: list[str]) -> dict[str, Any]:
         ):
             meta["declared_scan_direction"] = direction_word(raw_value)
         elif key in _PIXEL and raw_value and "pixel" not in meta:
-            meta["pixel"] = raw_value
+            meta["pixel_label"] = raw_value
+            meta["pixel"] = normalise_pixel(raw_value)
     if "measured_at" not in meta and date_part:
         measured = parse_datetime(f"{date_part} {time_part or ''}".strip()) or parse_datetime(
             date_part
@@ -159,13 +174,3 @@ def canonical(header: dict[str, str], warnings: list[str]) -> dict[str, Any]:
         if measured:
             meta["measured_at"] = measured
     return meta
-
-
-def _irradiance(value: float, unit: str, warnings: list[str]) -> float:
-    factor = unit_factor("power_density", unit) if unit else None
-    if factor is not None:
-        return value * factor
-    if value <= 2.0:  # nobody writes 2 mW/cm2 for a J-V; it is in suns
-        warnings.append(f"irradiance {value:g} has no unit; read as suns")
-        return value * 100.0
-    return value  # mW/cm2, the lab's unit

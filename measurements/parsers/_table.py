@@ -19,6 +19,14 @@ from ._text import MIN_POINTS, split, to_float
 from .base import ParseError
 
 BLANK, TEXT, MIXED, NUMERIC = 0, 1, 2, 3
+# Bounds on one file's table, so the memory a parse takes follows the upload limit and not
+# the file's shape: a line of millions of fields is refused before it is split (a 48 MB line
+# of "1," took 1.6 GB), and so is a file of more lines than any instrument writes.
+MAX_ROWS = 2_000_000  # lines in the file, header included
+MAX_COLUMNS = 1_000  # fields in one line, whichever delimiter splits it
+# Rows converted to floats at a time in the bulk read: the strings of one chunk live at once,
+# not those of the whole table.
+_CHUNK_CELLS = 1 << 16
 _DELIMITERS: tuple[str | None, ...] = ("\t", ";", ",", None)
 _NAMED_UNIT = re.compile(r"[^()\[\]]*?[\[(][^\[\]()]{0,30}[\])]")
 Info = tuple[int, int, bool, list[float | None] | None]  # what classify answers, per line
@@ -157,18 +165,22 @@ def _bulk_numeric(
         nfields = counts[0]
         if nfields == 0 or counts.count(nfields) != len(counts):
             return None
-        tokens = " ".join(block).split()
     else:
         per_line = block[0].count(delim)
         if list(map(str.count, block, repeat(delim, len(block)))).count(per_line) != len(block):
             return None
         nfields = per_line + 1
-        tokens = delim.join(block).split(delim)
+    values = np.empty((len(block), nfields), dtype=np.float64)
+    step = max(1, _CHUNK_CELLS // nfields)
     try:
-        values = np.array(list(map(float, tokens)), dtype=np.float64)
+        for at in range(0, len(block), step):
+            part = block[at : at + step]
+            tokens = " ".join(part).split() if delim is None else delim.join(part).split(delim)
+            flat = np.fromiter(map(float, tokens), dtype=np.float64, count=len(tokens))
+            values[at : at + len(part)] = flat.reshape(len(part), nfields)
     except ValueError:
         return None
-    return nfields, values.reshape(len(block), nfields)
+    return nfields, values
 
 
 def _delimiter_and_bulk(lines: list[str]) -> tuple[str | None, Bulk | None]:
@@ -230,7 +242,35 @@ def _classify_head(line: str, delim: str | None) -> Info:
     return classify(line, delim)
 
 
+def check_size(lines: list[str]) -> None:
+    """Refuse a file past MAX_ROWS lines, or with a line of more than MAX_COLUMNS fields,
+    before any line is split: a split is where the memory of a hostile file would go."""
+    if len(lines) > MAX_ROWS:
+        raise ParseError(
+            f"the file has {len(lines):,} lines; the limit is {MAX_ROWS:,} lines "
+            "(split the measurement into several files)"
+        )
+    # A line of L characters splits into at most L + 1 fields, whatever the delimiter: only
+    # lines at least MAX_COLUMNS long are counted (in C, never split whole).
+    if not lines or max(map(len, lines)) < MAX_COLUMNS:
+        return
+    for index, line in enumerate(lines):
+        if len(line) >= MAX_COLUMNS and _too_wide(line):
+            raise ParseError(
+                f"more than {MAX_COLUMNS:,} fields in one line; the limit is "
+                f"{MAX_COLUMNS:,} columns",
+                line=index + 1,
+            )
+
+
+def _too_wide(line: str) -> bool:
+    if any(line.count(delim) >= MAX_COLUMNS for delim in _DELIMITERS if delim is not None):
+        return True
+    return len(line.split(None, MAX_COLUMNS)) > MAX_COLUMNS  # at most MAX_COLUMNS + 1 parts
+
+
 def find_layout(lines: list[str]) -> Layout:
+    check_size(lines)
     delim, bulk = _delimiter_and_bulk(lines)
     info, codes, values = _classify_lines(lines, delim, bulk)
     runs = _runs(info, bulk)

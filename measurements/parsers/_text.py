@@ -223,32 +223,6 @@ def check_finite(values: np.ndarray, what: str) -> None:
         raise ParseError(f"{what} holds a value that is not a finite number")
 
 
-def scan_direction(v: np.ndarray) -> str | None:
-    """'reverse' if the voltage mostly decreases along the file, 'forward' if it mostly rises.
-
-    Counted over steps, so a loop (down then up) goes to the longer leg; None when flat.
-    """
-    v = np.asarray(v, dtype=np.float64)
-    steps = v[1:] - v[:-1]  # np.diff, without its Python wrapper
-    down = int((steps < 0).sum())
-    up = int((steps > 0).sum())
-    if down > up:
-        return "reverse"
-    if up > down:
-        return "forward"
-    return None
-
-
-def direction_word(text: str) -> str | None:
-    """A scan-direction label as written by software ('rev', 'Reverse', 'for', 'fwd', ...)."""
-    word = text.strip().lower()
-    if word.startswith(("rev", "back", "down", "bwd", "voc to jsc", "voc->jsc")):
-        return "reverse"
-    if word.startswith(("for", "fwd", "up", "jsc to voc", "jsc->voc")):
-        return "forward"
-    return None
-
-
 # --- dates -------------------------------------------------------------------------------
 
 _DATE_FORMATS = (
@@ -349,22 +323,6 @@ def filename_kind(filename: str) -> str | None:
         if word in TECHNIQUE_TAGS:
             return TECHNIQUE_TAGS[word]
     return None
-
-
-_PIXEL_RE = re.compile(
-    r"(?:^|[^a-z0-9])(?:pixel[ _#-]?(\d{1,3})|pixel[ _#-]([a-z])|px[ _#-]?([a-z0-9]{1,3}))"
-    r"(?![a-z0-9])",
-    re.I,
-)
-
-
-def pixel_from(text: str) -> str | None:
-    """A pixel id from a label or file name: 'px7', 'pxA', 'pX1', 'Pixel 2' (not 'Pixels')."""
-    match = _PIXEL_RE.search(text[:300])
-    if not match:
-        return None
-    pixel = next(g for g in match.groups() if g)
-    return pixel.upper() if pixel.isalpha() else pixel
 
 
 # --- units -------------------------------------------------------------------------------

@@ -32,6 +32,28 @@ Parsers may add further columns with unit-suffixed names (e.g. ``voltage_set_v``
 value the parser masked (saturated, unphysical), always with a line in ``warnings``. Spectra
 (eqe, absorbance, pl) come sorted by ascending wavelength; J-V, MPP, C-V and decays keep file
 order.
+
+Every J-V series carries in ``metadata`` (one reading for all parsers: ``_labels.py``):
+
+=============================== ==========================================================
+declared_scan_direction         "reverse" / "forward" / None: the file's own label (header,
+                                curve name, `rev`/`fwd`/`_REV` tags, the file name)
+seen_scan_direction             from the order of the series' own voltages; None when flat
+direction_layout_reliable       False when the stored order cannot tell (one voltage column
+                                shared by several curves, a format that re-sorts rows)
+scan_direction                  the declared direction where there is one, else the seen one
+                                (analysis-methods 2); None for a derived curve (an average)
+scan_direction_source           "label", "voltage order" or None
+direction_conflict              True when a reliable voltage order contradicts the label
+illumination                    "light" / "dark" / None, from labels and header (a lamp at
+                                0 mW/cm2 is dark)
+pixel, pixel_label              normalised ("7", "A") and as the file writes it ("px7", "a")
+=============================== ==========================================================
+
+A stated irradiance outside 1-500 mW/cm2 never reaches ``irradiance_mw_cm2`` (file or series
+metadata): it is kept as ``irradiance_raw`` with an ``irradiance_problem`` sentence and a line in
+``warnings`` (``_irradiance.py``). MPP series joined from several tables carry
+``blocks_joined`` and ``block_starts_s``; a log timed by date-times has ``started_at``.
 """
 
 from __future__ import annotations
@@ -65,9 +87,9 @@ class Series:
 
     label: str
     columns: dict[str, np.ndarray]
-    # Per-series facts: pixel, scan_direction ("reverse"/"forward", from the data),
-    # declared_scan_direction (what the file's label says), illumination, area_cm2, and the
-    # instrument's own figures under "instrument_figures" (canonical keys and units).
+    # Per-series facts: the J-V direction/illumination/pixel keys of the module docstring,
+    # area_cm2, and the instrument's own figures under "instrument_figures" (canonical keys
+    # and units).
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:

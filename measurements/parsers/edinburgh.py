@@ -3,17 +3,22 @@
 Key/value rows (`Labels`, `Type`, `Start`, `Stop`, `Step`, `Fixed/Offset`, `Xaxis`, `Yaxis`,
 `Temp`, ...), a blank line, then `x,y,` rows with a trailing delimiter; one y column per label.
 An emission scan is a PL spectrum (Fixed/Offset is the excitation wavelength); a time scan
-(`Xaxis Time(ns)`) is a decay.
+(`Xaxis Time(ns)`) is a decay, whose repetition rate comes from a rate row where the software
+wrote one (`Rep Rate`, `Sync Rate`, ...), else from the file name (`..._2MHz_...`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 from ._text import number, numeric_table, split, split_lines, temperature_c
 from .base import Format, ParsedMeasurement, ParseError, Series
+from .picoquant import rate_hz, repetition_rate_from_name
+
+_RATE_KEY = re.compile(r"\b(sync|rep(etition)?|laser)\W*(rate|freq)", re.I)
 
 NAME = "edinburgh"
 KIND = None  # emission scans are pl, time scans trpl
@@ -78,7 +83,20 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     dwell = number(header.get("Dwell Time", "").split(delim)[0])
     if dwell is not None:
         metadata["dwell_time_s"] = dwell
+    rate = _repetition_rate(header, delim, filename) if timescan else None
+    if rate is not None:
+        metadata["repetition_rate_hz"] = rate
     return ParsedMeasurement(kind, NAME, series, metadata, header, [])
+
+
+def _repetition_rate(header: dict[str, str], delim: str, filename: str) -> float | None:
+    for key, value in header.items():
+        if _RATE_KEY.search(key):
+            # A bare number here may be Hz or MHz depending on the software: not guessed.
+            rate = rate_hz(value.split(delim)[0], key, bare=None)
+            if rate is not None:
+                return rate
+    return repetition_rate_from_name(filename)
 
 
 FORMAT = Format(NAME, KIND, sniff, parse)

@@ -1,4 +1,4 @@
-"""Generic delimited text: what lab members and cqdlab's demo generator write.
+"""Generic delimited text and JSON tables: what lab members and cqdlab's demo generator write.
 
     Sample: B1-S1-P1
     Area (cm2): 0.05
@@ -10,32 +10,47 @@
 Tab, comma, semicolon or whitespace; decimal comma; an optional metadata block; a header row
 whose names and units say what each column holds, so the kind comes from the columns when the
 upload does not name it. Repeated column groups (`V1, J1, V2, J2`, `Pixel 1,,Pixel 2,,`) and
-blank-line-separated blocks give several series.
+blank-line-separated blocks give several series; an MPP log's blocks of the same columns (a
+summary after each track) are one track (`_tracks.py`). Date-time and duration cells are read
+as seconds (`_timecols.py`). A JSON list of records or object of column arrays is read as the
+same kind of table (`_json_table.py`).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import _convert
+from . import _json_table as json_table
 from ._columns import Column, classify
+from ._labels import (
+    describe_jv,
+    direction_in,
+    illumination_from_irradiance,
+    illumination_in,
+    normalise_pixel,
+    pixel_label_in,
+    shared_column_note,
+)
 from ._meta import canonical, read_block
-from ._table import MIXED, TEXT, Block, Layout, find_layout
+from ._table import MIXED, NUMERIC, TEXT, Block, Layout, find_layout
 from ._text import (
     UNITS,
     filename_kind,
     key_and_unit,
     norm_unit,
     numeric_table,
-    pixel_from,
     require_points,
-    scan_direction,
     split_lines,
     value_and_unit,
 )
+from ._timecols import TimeColumn, clock_columns
+from ._tracks import join_tracks
 from .base import Format, ParsedMeasurement, ParseError, Series
 
 NAME = "generic"
@@ -91,27 +106,85 @@ def sniff(text: str, filename: str = "") -> float:
     return 0.2 if _DIGIT.search(text) else 0.0
 
 
+@dataclass
+class _Source:
+    """What the tables are read from: delimited text, or a JSON table laid out as one."""
+
+    lines: list[str]
+    layout: Layout
+    header: dict[str, str]
+    clocks: list[TimeColumn] = field(default_factory=list)
+    row_word: str | None = None  # JSON: errors name the record or row, not a line
+
+
 def parse(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
-    lines = split_lines(text)
-    layout = find_layout(lines)
     warnings: list[str] = []
+    source = _json_source(text, warnings) if json_table.looks_like_json(text) else None
+    if source is None:
+        source = _text_source(text)
+    try:
+        return _read(source, filename, kind_hint, warnings)
+    except ParseError as exc:
+        if source.row_word is None or exc.line is None:
+            raise
+        # The lines of a JSON table are its records: a cell's error names the record (or
+        # row); one about the whole table ('too few points') names none.
+        if exc.column is None:
+            raise ParseError(exc.message) from None
+        raise ParseError(
+            f"{source.row_word} {exc.line}: {exc.message}", column=exc.column
+        ) from None
+
+
+def _text_source(text: str) -> _Source:
+    lines, clocks = clock_columns(split_lines(text))
+    layout = find_layout(lines)
     last = layout.blocks[-1].stop
     tail = [i for i in range(last, len(lines)) if layout.codes[i] in (TEXT, MIXED)]
     header, notes = read_block(lines, layout.blocks[0].context + tail, layout.delim)
-    metadata = canonical(header, warnings)
     if notes:
         header["notes"] = "\n".join(notes[:100])
+    return _Source(lines, layout, header, clocks)
+
+
+def _json_source(text: str, warnings: list[str]) -> _Source | None:
+    """A JSON table as tab-separated lines (one per record, a gap left empty); None for text
+    that opens with '[' but is not JSON ('[Header]' sections), which is read as text."""
+    try:
+        document = json_table.load(text)
+    except ParseError:
+        if text.lstrip("\ufeff \t\r\n").startswith("["):
+            return None
+        raise
+    table = json_table.read(document)
+    warnings.extend(table.notes)
+    rows = list(zip(*table.columns, strict=True))
+    lines = ["\t".join("" if math.isnan(v) else repr(v) for v in row) for row in rows]
+    array = np.array(rows, dtype=np.float64).reshape(len(rows), len(table.names))
+    block = Block(0, len(rows), len(table.names), names=table.names)
+    bulk = (0, len(rows), array) if np.isfinite(array).all() else None
+    layout = Layout("\t", [block], [NUMERIC] * len(rows), [], [None] * len(rows), bulk)
+    return _Source(lines, layout, table.header, table.clocks, table.row_word)
+
+
+def _read(
+    source: _Source, filename: str, kind_hint: str | None, warnings: list[str]
+) -> ParsedMeasurement:
+    lines, layout, header = source.lines, source.layout, source.header
+    metadata = canonical(header, warnings)
+    _clock_facts(source.clocks, metadata, warnings)
     tag = filename_kind(filename)
 
     kind = kind_hint
     series: list[Series] = []
     several = len(layout.blocks) > 1
+    clock = bool(source.clocks)
     for block in layout.blocks:
         # With several blocks, the lines above each (the first's too) describe that block.
         context = read_block(lines, block.context, layout.delim)[0] if several else {}
         block_meta = canonical(context, []) if several else {}
         kind, found = _read_block(
-            lines, layout, block, kind, tag, metadata, block_meta, warnings, header
+            lines, layout, block, kind, tag, metadata, block_meta, warnings, header, clock
         )
         if several and kind in ("cv", "tpc"):  # C-V blocks at several test frequencies
             for s in found:
@@ -120,11 +193,13 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         series.extend(found)
     for start, stop in layout.ignored:
         warnings.append(f"lines {start + 1}-{stop}: a second table with other columns; ignored")
-    if several:  # the lines above the first block describe it, not the file
-        metadata.pop("pixel", None)
-        metadata.pop("declared_scan_direction", None)
     if kind is None:  # pragma: no cover - every layout has a block, and each block sets it
         raise ParseError("unknown format: no table found")
+    if several and kind == "mpp":
+        series = join_tracks(series, warnings)
+    if several and len(series) > 1:  # the lines above the first block describe it, not the file
+        for key in ("pixel", "pixel_label", "declared_scan_direction"):
+            metadata.pop(key, None)
     if kind in ("cv", "tpc"):
         facts = _transient_and_cv_facts(header, kind, warnings)
         if several:  # a frequency above the first block is that block's, not the file's
@@ -137,6 +212,25 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     return ParsedMeasurement(kind, NAME, series, metadata, header, list(dict.fromkeys(warnings)))
 
 
+def _clock_facts(clocks: list[TimeColumn], metadata: dict[str, Any], warnings: list[str]) -> None:
+    """Where a clock column started: the first date-time is when the log began."""
+    for c in clocks:
+        name = c.name or f"column {c.index + 1}"
+        if c.kind == "timestamp":
+            metadata.setdefault("started_at", c.origin)
+            metadata.setdefault("measured_at", c.origin)
+            warnings.append(
+                f"column '{name}' holds date-times; read as seconds from the first row ({c.origin})"
+            )
+        else:
+            if c.origin:
+                metadata.setdefault("time_offset_s", c.origin)
+            warnings.append(
+                f"column '{name}' holds durations; read as seconds from the first row"
+                + (f" (which reads {c.origin:g} s)" if c.origin else "")
+            )
+
+
 def _read_block(
     lines: list[str],
     layout: Layout,
@@ -147,6 +241,7 @@ def _read_block(
     block_meta: dict[str, Any],
     warnings: list[str],
     header: dict[str, str],
+    clock: bool = False,
 ) -> tuple[str, list[Series]]:
     names = [n or f"column {i + 1}" for i, n in enumerate(block.names or [""] * block.ncols)]
     table = _table(lines, block, names, layout)
@@ -162,17 +257,31 @@ def _read_block(
         cols = _headerless(kind, table, warnings)
     else:
         cols = _scope_columns([classify(i, name) for i, name in enumerate(names)], header)
-        kind = _kind(cols, kind, tag, table)
+        kind = _kind(cols, kind, tag, table, clock)
     area = block_meta.get("area_cm2", metadata.get("area_cm2"))
     found = []
-    for x, primary, extras in _groups(cols, kind):
-        found.append(_series(block, table, x, primary, extras, kind, area, warnings))
+    groups = _groups(cols, kind)
+    xs = [x.index for x, _, _ in groups]
+    for x, primary, extras in groups:
+        s = _series(block, table, x, primary, extras, kind, area, warnings)
+        if kind == "jv":
+            # One voltage column under several curves: its order is not each curve's.
+            s.metadata["direction_layout_reliable"] = xs.count(x.index) == 1
+        found.append(s)
     named = [f"pixel {block_meta['pixel']}"] if "pixel" in block_meta else []
     named += (
         [block_meta["declared_scan_direction"]] if "declared_scan_direction" in block_meta else []
     )
     for s in found:
-        for key in ("pixel", "declared_scan_direction", "area_cm2", "measured_at", "sample"):
+        for key in (
+            "pixel",
+            "pixel_label",
+            "declared_scan_direction",
+            "illumination",
+            "area_cm2",
+            "measured_at",
+            "sample",
+        ):
             if key in block_meta:
                 s.metadata.setdefault(key, block_meta[key])
         if named and len(found) == 1:
@@ -198,7 +307,9 @@ def _table(lines: list[str], block: Block, names: list[str], layout: Layout) -> 
     return numeric_table(lines, block.start, block.stop, names, layout.delim, allow_empty=True)
 
 
-def _kind(cols: list[Column], hint: str | None, tag: str | None, table: np.ndarray) -> str:
+def _kind(
+    cols: list[Column], hint: str | None, tag: str | None, table: np.ndarray, clock: bool = False
+) -> str:
     options = _supported(cols)
     if hint:
         if hint not in options:
@@ -212,8 +323,9 @@ def _kind(cols: list[Column], hint: str | None, tag: str | None, table: np.ndarr
         )
     if tag in options:
         return tag
-    if options[0] == "mpp" and "jv" in options:
-        # Both fit (time, voltage, current): a J-V sweeps the voltage, a track holds it.
+    if options[0] == "mpp" and "jv" in options and not clock:
+        # Both fit (time, voltage, current): a J-V sweeps the voltage, a track holds it. A
+        # log timed by a clock is a track, however far its voltage drifts over the days.
         voltage = next(c for c in cols if c.quantity == "voltage")
         if _convert.is_sweep(table[:, voltage.index][~np.isnan(table[:, voltage.index])]):
             return "jv"
@@ -451,33 +563,65 @@ def _finish(
 ) -> None:
     """Labels, pixels and scan directions once all series are known."""
     labels = [s.label for s in series]
+    single = len(series) == 1
     for k, s in enumerate(series):
-        if len(series) == 1:
+        if single:
             s.label = metadata.get("sample") or _DEFAULT_LABEL.get(kind, "spectrum")
         elif labels.count(s.label) > 1:
             s.label = f"{s.label} #{k + 1}"
-        pixel = s.metadata.get("pixel") or pixel_from(s.label)
-        if len(series) == 1:
-            pixel = pixel or metadata.get("pixel") or pixel_from(filename)
+        # The block's 'Pixel:' line first, then the curve's own name, then (one curve) the
+        # file's header and its name.
+        pixel = s.metadata.get("pixel_label") or pixel_label_in(labels[k])
+        if single:
+            pixel = pixel or metadata.get("pixel_label") or pixel_label_in(filename)
         if pixel:
-            s.metadata["pixel"] = pixel
+            s.metadata["pixel_label"] = pixel
+            s.metadata["pixel"] = normalise_pixel(pixel)
         if "area_cm2" in metadata:
             s.metadata.setdefault("area_cm2", metadata["area_cm2"])
         if kind == "jv":
-            s.metadata["scan_direction"] = scan_direction(s.columns["voltage_v"])
-            declared = s.metadata.get("declared_scan_direction")
-            if declared is None and len(series) == 1:
-                declared = metadata.get("declared_scan_direction")
-            if declared:
-                s.metadata["declared_scan_direction"] = declared
-                if declared != s.metadata["scan_direction"]:
-                    warnings.append(
-                        f"{s.label}: the file says the scan is {declared}, but the voltage runs "
-                        f"{s.metadata['scan_direction']}; scan_direction follows the data"
-                    )
-            if "current_density_ma_cm2" not in s.columns and "current_a" in s.columns:
-                warnings.append(f"{s.label}: current without an area; kept as current_a")
+            _label_jv(s, labels[k], single, metadata, filename, warnings)
         s.metadata.setdefault("instrument_figures", {})
+    if kind == "jv":
+        shared = [s for s in series if not s.metadata["direction_layout_reliable"]]
+        note = shared_column_note(shared)
+        if note:
+            warnings.append(note)
+
+
+def _label_jv(
+    s: Series,
+    label: str,
+    single: bool,
+    metadata: dict[str, Any],
+    filename: str,
+    warnings: list[str],
+) -> None:
+    """The J-V contract: direction and illumination from the curve's name (strict tags only:
+    a column name is free text), its block, the file's header, and for a lone curve the file
+    name."""
+    declared = (
+        direction_in(label, strict=True)
+        or s.metadata.get("declared_scan_direction")
+        or metadata.get("declared_scan_direction")  # dropped above for several blocks
+    )
+    light = illumination_in(label) or s.metadata.get("illumination") or metadata.get("illumination")
+    if single:
+        declared = declared or direction_in(filename, strict=True)
+        light = light or illumination_in(filename)
+    if light is None:  # a stated light level, even one refused as implausible, is light
+        stated = metadata.get("irradiance_mw_cm2", metadata.get("irradiance_raw"))
+        light = illumination_from_irradiance(stated)
+    describe_jv(
+        s,
+        warnings,
+        declared=declared,
+        layout_reliable=s.metadata.get("direction_layout_reliable", True),
+        illumination=light,
+        pixel=s.metadata.get("pixel_label"),
+    )
+    if "current_density_ma_cm2" not in s.columns and "current_a" in s.columns:
+        warnings.append(f"{s.label}: current without an area; kept as current_a")
 
 
 FORMAT = Format(NAME, KIND, sniff, parse)

@@ -8,15 +8,17 @@ Layout: `Keithley, SerialNo, Firmware:` line, settings (`active area [cm2]:` per
 from __future__ import annotations
 
 from . import _figures
-from ._text import (
-    direction_word,
-    number,
-    numeric_table,
+from ._irradiance import state_irradiance
+from ._labels import (
+    describe_jv,
+    direction_in,
+    illumination_from_irradiance,
+    illumination_in,
+    normalise_pixel,
     pixel_from,
-    scan_direction,
-    split,
-    split_lines,
+    shared_column_note,
 )
+from ._text import number, numeric_table, split, split_lines
 from .base import Format, ParsedMeasurement, ParseError, Series
 
 NAME = "hzb-keithley"
@@ -71,45 +73,40 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     pixels = [c.split("_")[0] for c in curves]
     distinct = sorted(set(pixels), key=pixels.index)
 
+    metadata: dict[str, object] = {"pixels": [normalise_pixel(p) for p in distinct]}
+    stated = number(_value(lines, "intensity [mw/cm2]"))
+    state_irradiance(metadata, stated, "mW/cm2", warnings)
     voltage = table[:, 0]
-    direction = scan_direction(voltage)
     series = []
-    mismatched = []
     for col, label in enumerate(curves, start=1):
         pixel = label.split("_")[0]
-        declared = direction_word(label.rsplit("_", 1)[-1]) if "_" in label else None
-        if declared and declared != direction:
-            mismatched.append(label)
         index = distinct.index(pixel)
-        meta = {
-            "pixel": pixel,
-            "scan_direction": direction,
-            "declared_scan_direction": declared,
-            "illumination": "light",
-            "instrument_figures": figures.get(label, {}),
-        }
+        meta: dict[str, object] = {"instrument_figures": figures.get(label, {})}
         if index < len(areas) and areas[index] is not None:
             meta["area_cm2"] = areas[index]
-        series.append(
-            Series(
-                label=label,
-                columns={"voltage_v": voltage, "current_density_ma_cm2": table[:, col]},
-                metadata=meta,
-            )
+        curve = Series(
+            label=label,
+            columns={"voltage_v": voltage, "current_density_ma_cm2": table[:, col]},
+            metadata=meta,
         )
-    if mismatched:
-        warnings.append(
-            "all curves share one voltage column, so scan_direction is the stored order "
-            f"({direction}); the file labels {', '.join(mismatched)} as the other direction"
+        describe_jv(
+            curve,
+            warnings,
+            # 'b_rev', 'b_for': the tag after the pixel is how the software ran the scan.
+            declared=direction_in(label.split("_", 1)[1]) if "_" in label else None,
+            # Every curve is written against one voltage column, whatever its direction.
+            layout_reliable=len(curves) == 1,
+            illumination=illumination_in(label) or illumination_from_irradiance(stated),
+            pixel=pixel,
         )
+        series.append(curve)
+    note = shared_column_note(series)
+    if note:
+        warnings.append(note)
 
-    metadata: dict[str, object] = {"pixels": distinct}
     known = [a for a in areas if a is not None]
     if known and all(a == known[0] for a in known):
         metadata["area_cm2"] = known[0]
-    irradiance = number(_value(lines, "intensity [mw/cm2]"))
-    if irradiance is not None:
-        metadata["irradiance_mw_cm2"] = irradiance
     for key, meta_key in (
         ("integration time [ms]", "integration_time_ms"),
         ("settling time [ms]", "settling_time_ms"),

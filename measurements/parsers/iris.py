@@ -15,14 +15,22 @@ from typing import Any
 import numpy as np
 
 from . import _figures
+from ._irradiance import state_irradiance
+from ._labels import (
+    describe_jv,
+    direction_in,
+    direction_word,
+    illumination_from_irradiance,
+    illumination_in,
+    illumination_word,
+    shared_column_note,
+)
 from ._text import (
     check_finite,
-    direction_word,
     number,
     numeric_table,
     parse_datetime,
     require_points,
-    scan_direction,
     split,
     split_lines,
 )
@@ -73,33 +81,37 @@ def parse_txt(text: str, filename: str = "", kind_hint: str | None = None) -> Pa
     table = numeric_table(lines, names_at + 1, len(lines), names, "\t")
     areas = [number(a) for a in lower.get("cell area(cm^2)", "").strip("[]").split(",")]
 
+    metadata: dict[str, Any] = {"sample": header.get("Sample", ""), "operator": header.get("User")}
+    stated = number(lower.get("power density (mw/cm^2)"))
+    state_irradiance(metadata, stated, "mW/cm2", warnings)
     series = []
     for col in range(0, len(names), 2):
         label = names[col].split(")_", 1)[-1]
         parts = label.split("_")
         pixel = parts[0]
-        voltage = table[:, col]
         meta: dict[str, Any] = {
-            "pixel": pixel,
-            "scan_direction": scan_direction(voltage),
-            "declared_scan_direction": direction_word(parts[1]) if len(parts) > 1 else None,
-            "illumination": parts[-1].lower() if parts[-1].lower() in ("dark", "light") else None,
             "instrument_figures": figures.get(label, {}),
             **facts.get(label, {}),
         }
         index = ord(pixel.lower()) - ord("a") if len(pixel) == 1 and pixel.isalpha() else -1
         if 0 <= index < len(areas) and areas[index] is not None:
             meta["area_cm2"] = areas[index]
-        columns = {"voltage_v": voltage, "current_density_ma_cm2": table[:, col + 1]}
-        series.append(Series(label=label, columns=columns, metadata=meta))
+        columns = {"voltage_v": table[:, col], "current_density_ma_cm2": table[:, col + 1]}
+        curve = Series(label=label, columns=columns, metadata=meta)
+        describe_jv(
+            curve,
+            warnings,
+            # '<pixel>_<Forward|Reverse>_<Dark|Light>'; each curve has its own voltage column.
+            declared=direction_in("_".join(parts[1:])),
+            illumination=illumination_in("_".join(parts[1:]))
+            or illumination_from_irradiance(stated),
+            pixel=pixel,
+        )
+        series.append(curve)
 
-    metadata: dict[str, Any] = {"sample": header.get("Sample", ""), "operator": header.get("User")}
     known = [a for a in areas if a is not None]
     if known and all(a == known[0] for a in known):
         metadata["area_cm2"] = known[0]
-    irradiance = number(lower.get("power density (mw/cm^2)"))
-    if irradiance is not None:
-        metadata["irradiance_mw_cm2"] = irradiance
     temperature = number(lower.get("temperature ('c)"))
     if temperature is not None:
         metadata["temperature_c"] = temperature
@@ -140,7 +152,12 @@ def _txt_figures(
 
 def sniff_json(text: str, filename: str = "") -> float:
     head = text[:4000].lstrip("\ufeff \t\r\n")
-    if head.startswith("{") and '"curve_parameters"' in text and '"measurements"' in text:
+    if not head.startswith("{") or '"measurements"' not in text:
+        return 0.0
+    if '"curve_parameters"' in text:
+        return 0.95
+    # The newer generation copies the curve's figures into every point instead.
+    if '"J [mA/cm2]"' in text and '"data"' in text and '"Voc [V]"' in text:
         return 0.95
     return 0.0
 
@@ -152,6 +169,8 @@ def sniff_json_legacy(text: str, filename: str = "") -> float:
         and '"curve_parameters"' not in text
         and '"measurements"' in text
         and '"current_density"' in text
+        and '"data"' in text
+        and '"pin"' in text
     ):
         return 0.9
     return 0.0
@@ -183,6 +202,48 @@ _EXTRA_COLUMNS = (
     ("V_set [V]", "voltage_set_v", 1.0),
     ("V_raw [V]", "voltage_raw_v", 1.0),
 )
+# What a point of the newer generation measures; every other key in it is the curve's.
+_POINT_KEYS = frozenset(
+    {
+        "V_set [V]",
+        "V_corr [V]",
+        "V_meas [V]",
+        "V_raw [V]",
+        "I_corr [mA]",
+        "I_raw [mA]",
+        "J [mA/cm2]",
+        "P [mW]",
+        "p [mW/cm2]",
+    }
+)
+# This format writes every curve with its voltage ascending, whatever the sweep's direction.
+_STORED = "this IRIS JSON stores each curve in voltage order"
+
+
+def _curve_parameters(
+    curve: dict[str, Any], points: list[Any], label: str, warnings: list[str]
+) -> dict[str, Any]:
+    """The curve's settings and figures: its `curve_parameters`, or (newer generation) the
+    keys every point repeats, taken once from the first point."""
+    if isinstance(curve.get("curve_parameters"), dict):
+        return curve["curve_parameters"]
+    first = points[0] if isinstance(points[0], dict) else {}
+    params = {k: v for k, v in first.items() if k not in _POINT_KEYS}
+    differing = sorted(
+        {
+            k
+            for p in points[1:]
+            if isinstance(p, dict)
+            for k, v in params.items()
+            if p.get(k, v) != v
+        }
+    )
+    if differing:
+        warnings.append(
+            f"curve {label}: the figures copied into each point differ between points "
+            f"({', '.join(differing[:5])}); the first point's are used"
+        )
+    return params
 
 
 def parse_json(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
@@ -190,68 +251,86 @@ def parse_json(text: str, filename: str = "", kind_hint: str | None = None) -> P
     params = document.get("parameters") if isinstance(document.get("parameters"), dict) else {}
     warnings: list[str] = []
     series = []
+    generation = "curve_parameters"
     for index, curve in enumerate(document["data"]):
         if not isinstance(curve, dict) or not isinstance(curve.get("measurements"), list):
             raise ParseError(f"curve {index + 1} of the JSON has no 'measurements' list")
-        cp = (
-            curve.get("curve_parameters") if isinstance(curve.get("curve_parameters"), dict) else {}
-        )
         label = f"{curve.get('cell', index + 1)}_{curve.get('direction', '')}".strip("_")
         points = curve["measurements"]
         require_points(len(points), f"curve {label}")
-        first = points[0] if isinstance(points[0], dict) else {}
-        # V_corr is what the instrument's own Voc/Jsc were computed from; older files: V_meas.
-        v_key = next((k for k in _VOLTAGE_KEYS if k in first), _VOLTAGE_KEYS[0])
-        voltage = _column(points, v_key, label)
-        columns = {
-            "voltage_v": voltage,
-            "current_density_ma_cm2": _column(points, "J [mA/cm2]", label),
-        }
-        for key, name, factor in _EXTRA_COLUMNS:
-            if key in first:
-                columns[name] = _column(points, key, label) * factor
-        raw = {
-            "voc_v": number(cp.get("Voc [V]")),
-            "jsc_ma_cm2": number(cp.get("Jsc [mA/cm2]")),
-            "ff": _figures.ff_fraction(number(cp.get("FF [%]")), percent=True),
-            "pce_percent": number(cp.get("Eff [%]")),
-            "pmax_mw_cm2": number(cp.get("p_mpp [mW/cm2]")),
-            "vmp_v": number(cp.get("V_mpp [V]")),
-            "jmp_ma_cm2": number(cp.get("J_mpp [mA/cm2]")),
-            # The ohm sign is written as U+2126 or U+03A9 depending on the version.
-            "rs_ohm_cm2": number(_prefixed(cp, "Rs [")),
-            "rsh_ohm_cm2": number(_prefixed(cp, "Rp [")),
-        }
-        meta: dict[str, Any] = {
-            "pixel": str(curve.get("cell", "")) or None,
-            "scan_direction": scan_direction(voltage),
-            "declared_scan_direction": direction_word(str(curve.get("direction", ""))),
-            "illumination": "light",
-            "instrument_figures": _figures.clean(raw, label, warnings),
-            "card": curve.get("card"),
-            "channel": curve.get("channel"),
-        }
-        for key, meta_key in (
-            ("area [cm2]", "area_cm2"),
-            ("irradiance [mW/cm2]", "irradiance_mw_cm2"),
-            ("T_meas [°C]", "temperature_c"),
-        ):
-            if number(cp.get(key)) is not None:
-                meta[meta_key] = number(cp.get(key))
-        measured = parse_datetime(f"{cp.get('date', '')} {cp.get('time', '')}")
-        if measured:
-            meta["measured_at"] = measured
-        series.append(Series(label=label, columns=columns, metadata=meta))
+        if not isinstance(curve.get("curve_parameters"), dict):
+            generation = "figures in every point"
+        cp = _curve_parameters(curve, points, label, warnings)
+        series.append(_json_curve(curve, points, cp, label, warnings))
     if not series:
         raise ParseError("the JSON holds no curves")
+    note = shared_column_note(series, _STORED)
+    if note:
+        warnings.append(note)
 
-    metadata = _common(series, ("area_cm2", "measured_at"))
+    metadata = _common(series, ("area_cm2", "measured_at", "irradiance_mw_cm2"))
     metadata["sample"] = str(document["data"][0].get("sample", ""))
+    metadata["json_generation"] = generation
     if number(params.get("irradiance")) is not None:
-        metadata["irradiance_mw_cm2"] = number(params.get("irradiance"))
+        metadata.pop("irradiance_mw_cm2", None)
+        state_irradiance(metadata, number(params.get("irradiance")), "mW/cm2", warnings)
     if number(params.get("temperature")) is not None:
         metadata["temperature_c"] = number(params.get("temperature"))
+    warnings = list(dict.fromkeys(warnings))  # one line for a problem every curve repeats
     return ParsedMeasurement(KIND, "iris-json", series, metadata, _flat(params), warnings)
+
+
+def _json_curve(
+    curve: dict[str, Any], points: list[Any], cp: dict[str, Any], label: str, warnings: list[str]
+) -> Series:
+    first = points[0] if isinstance(points[0], dict) else {}
+    # V_corr is what the instrument's own Voc/Jsc were computed from; older files: V_meas.
+    v_key = next((k for k in _VOLTAGE_KEYS if k in first), _VOLTAGE_KEYS[0])
+    columns = {
+        "voltage_v": _column(points, v_key, label),
+        "current_density_ma_cm2": _column(points, "J [mA/cm2]", label),
+    }
+    for key, name, factor in _EXTRA_COLUMNS:
+        if key in first:
+            columns[name] = _column(points, key, label) * factor
+    raw = {
+        "voc_v": number(cp.get("Voc [V]")),
+        "jsc_ma_cm2": number(cp.get("Jsc [mA/cm2]")),
+        "ff": _figures.ff_fraction(number(cp.get("FF [%]")), percent=True),
+        "pce_percent": number(cp.get("Eff [%]")),
+        "pmax_mw_cm2": number(cp.get("p_mpp [mW/cm2]")),
+        "vmp_v": number(cp.get("V_mpp [V]")),
+        "jmp_ma_cm2": number(cp.get("J_mpp [mA/cm2]")),
+        # The ohm sign is written as U+2126 or U+03A9 depending on the version.
+        "rs_ohm_cm2": number(_prefixed(cp, "Rs [")),
+        "rsh_ohm_cm2": number(_prefixed(cp, "Rp [")),
+    }
+    meta: dict[str, Any] = {
+        "instrument_figures": _figures.clean(raw, label, warnings),
+        "card": curve.get("card"),
+        "channel": curve.get("channel"),
+    }
+    for key, meta_key in (("area [cm2]", "area_cm2"), ("T_meas [°C]", "temperature_c")):
+        if number(cp.get(key)) is not None:
+            meta[meta_key] = number(cp.get(key))
+    state_irradiance(meta, number(cp.get("irradiance [mW/cm2]")), "mW/cm2", warnings)
+    measured = parse_datetime(f"{cp.get('date', '')} {cp.get('time', '')}")
+    if measured:
+        meta["measured_at"] = measured
+    lamp = number(cp.get("light_intensity [%]"))
+    series = Series(label=label, columns=columns, metadata=meta)
+    direction = str(curve.get("direction", ""))
+    describe_jv(
+        series,
+        warnings,
+        declared=direction_in(direction) or direction_word(str(cp.get("sweep_sequence", ""))),
+        layout_reliable=False,
+        illumination=illumination_in(direction)
+        or illumination_word(str(cp.get("illumination", "")))
+        or illumination_from_irradiance(lamp),
+        pixel=str(curve.get("cell", "")) or None,
+    )
+    return series
 
 
 def parse_json_legacy(
@@ -260,6 +339,7 @@ def parse_json_legacy(
     document = _load(text)
     params = document.get("parameters") if isinstance(document.get("parameters"), dict) else {}
     warnings: list[str] = []
+    light = illumination_word(str(params.get("illumination_mode", "")))
     series = []
     for index, curve in enumerate(document["data"]):
         if not isinstance(curve, dict) or not isinstance(curve.get("measurements"), list):
@@ -268,9 +348,8 @@ def parse_json_legacy(
         label = f"{curve.get('pin', index + 1)}_{curve.get('direction', '')}".strip("_")
         points = curve["measurements"]
         require_points(len(points), f"curve {label}")
-        voltage = _column(points, "voltage", label)
         columns = {
-            "voltage_v": voltage,
+            "voltage_v": _column(points, "voltage", label),
             "current_density_ma_cm2": _column(points, "current_density", label),
             "current_a": _column(points, "current", label) * 1e-3,  # written in mA
         }
@@ -287,19 +366,28 @@ def parse_json_legacy(
             "rsh_ohm_cm2": number(cp.get("R_p")),
         }
         meta: dict[str, Any] = {
-            "pixel": str(curve.get("pin", "")) or None,
-            "scan_direction": scan_direction(voltage),
-            "declared_scan_direction": direction_word(str(curve.get("direction", ""))),
-            "illumination": "light",
             "instrument_figures": _figures.clean(raw, label, warnings),
             "card": curve.get("card"),
             "channel": curve.get("channel"),
         }
         if number(cp.get("area")) is not None:
             meta["area_cm2"] = number(cp.get("area"))
-        series.append(Series(label=label, columns=columns, metadata=meta))
+        s = Series(label=label, columns=columns, metadata=meta)
+        direction = str(curve.get("direction", ""))
+        describe_jv(
+            s,
+            warnings,
+            declared=direction_in(direction),
+            layout_reliable=False,
+            illumination=illumination_in(direction) or light,
+            pixel=str(curve.get("pin", "")) or None,
+        )
+        series.append(s)
     if not series:
         raise ParseError("the JSON holds no curves")
+    note = shared_column_note(series, _STORED)
+    if note:
+        warnings.append(note)
 
     metadata = _common(series, ("area_cm2",))
     meta_doc = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
@@ -307,12 +395,10 @@ def parse_json_legacy(
     irradiance = number(params.get("irradiance"))
     if irradiance is not None:
         # This generation writes W/m2 (1000 at one sun); a value near 100 is already mW/cm2.
-        metadata["irradiance_mw_cm2"] = irradiance / 10.0 if irradiance > 200 else irradiance
+        unit = "W/m2" if irradiance > 200 else "mW/cm2"
+        state_irradiance(metadata, irradiance, unit, warnings)
     if number(params.get("temperature")) is not None:
         metadata["temperature_c"] = number(params.get("temperature"))
-    if str(params.get("illumination_mode", "")).lower().startswith("dark"):
-        for s in series:
-            s.metadata["illumination"] = "dark"
     return ParsedMeasurement(KIND, "iris-json-legacy", series, metadata, _flat(params), warnings)
 
 

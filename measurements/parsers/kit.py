@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from . import _figures
-from ._text import (
-    number,
-    numeric_table,
-    parse_datetime,
+from ._labels import (
+    FORWARD,
+    REVERSE,
+    describe_jv,
     pixel_from,
-    scan_direction,
-    split,
-    split_lines,
+    pixel_label_in,
+    shared_column_note,
 )
+from ._text import number, numeric_table, parse_datetime, split, split_lines
 from .base import Format, ParsedMeasurement, ParseError, Series
 
 _JV_FIGURES = {
@@ -73,36 +73,44 @@ def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> Par
 
     warnings: list[str] = []
     voltage = table[:, 0]
-    direction = scan_direction(voltage)
     lit = number(header.get("Cell illuminated"))
     area = number(header.get("Cell area [cm^2]"))
-    pixel = pixel_from(filename)
+    pixel = pixel_label_in(filename)
+    sweeps = [n for n in names[1:] if not n.lower().startswith("average")]
+    # With 'Hysteresis 1' the program sweeps Voc -> Jsc, then back, and writes both against
+    # the first sweep's voltage column: sweep 1 is the reverse scan, sweep 2 the forward one
+    # (nomad-perotf's KIT reader takes them so). Without it the file names no direction.
+    hysteresis = number(header.get("Hysteresis")) == 1 and len(sweeps) == 2
     series = []
     for col in range(1, len(names)):
         name = names[col]
         average = name.lower().startswith("average")
         label = "average" if average else f"sweep {len(series) + 1}"
         own = per_sweep[len(series)] if not average and len(series) < 2 else {}
-        meta: dict[str, Any] = {
-            "scan_direction": direction,
-            "illumination": "dark" if lit == 0 else "light",
-            "instrument_figures": _figures.clean(own, label, warnings),
-        }
+        meta: dict[str, Any] = {"instrument_figures": _figures.clean(own, label, warnings)}
         if average:
             # Not a measured curve: the software's mean of the sweeps, kept as written.
             meta["derived"] = "average of the sweeps"
-        if pixel:
-            meta["pixel"] = pixel
         if area is not None:
             meta["area_cm2"] = area
-        series.append(
-            Series(label, {"voltage_v": voltage, "current_density_ma_cm2": table[:, col]}, meta)
+        curve = Series(label, {"voltage_v": voltage, "current_density_ma_cm2": table[:, col]}, meta)
+        describe_jv(
+            curve,
+            warnings,
+            declared=(REVERSE, FORWARD)[len(series)] if hysteresis and not average else None,
+            layout_reliable=len(names) == 2,
+            illumination=None if lit is None else ("dark" if lit == 0 else "light"),
+            pixel=pixel,
         )
-    if len(series) > 1:
-        warnings.append(
-            "the sweeps share one voltage column, so scan_direction is the stored order "
-            f"({direction}), not necessarily the order of measurement"
-        )
+        if average:
+            # A mean of a reverse and a forward sweep is neither: it must not count as either.
+            meta["scan_direction"] = meta["scan_direction_source"] = None
+        series.append(curve)
+    note = shared_column_note(
+        [s for s in series if "derived" not in s.metadata], "the sweeps share one voltage column"
+    )
+    if note:
+        warnings.append(note)
     metadata: dict[str, Any] = {"sample": header.get("Cell ID", "")}
     if area is not None:
         metadata["area_cm2"] = area
@@ -110,7 +118,7 @@ def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> Par
     if measured:
         metadata["measured_at"] = measured
     if pixel:
-        metadata["pixel"] = pixel
+        metadata["pixel"] = pixel_from(pixel)
     return ParsedMeasurement("jv", "kit-jv", series, metadata, header, warnings)
 
 

@@ -4,6 +4,11 @@ Positional header: file name, yy/mm/dd date and time (twice), operator, sample d
 instrument, serial, software, ~60 setting lines, `#HDR`, `#GR` (x unit, y unit, scale, offset,
 first x, step, point count, ...), `#DATA` and `x\\ty` rows with x descending. Absorbance
 (`A`) is read as is; transmittance (`%T`) is converted, A = 2 - log10(%T).
+
+Settings lines 42-44 (1-based) hold the monochromator (grating), lamp and detector changeover
+wavelengths (the layout FAIRmat's nomad-measurements reader documents; 860.8, 319.2 and 860.8 nm
+on the Lambda 950/1050 files in tests/data/real/uvvis). Each changeover can leave a step in the
+spectrum, so the series carries them for the absorbance analysis (``changeover_nm``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,12 @@ from .base import Format, ParsedMeasurement, ParseError, Series
 NAME = "perkinelmer"
 KIND = "absorbance"
 SATURATED = 10.0  # absorbance the detector cannot resolve; PE writes large values there
+# 0-based header line of each changeover: monochromator (grating), lamp, detector(s).
+CHANGEOVER_LINES = {
+    "monochromator_change_nm": 41,
+    "lamp_change_nm": 42,
+    "detector_change_nm": 43,
+}
 
 
 def sniff(text: str, filename: str = "") -> float:
@@ -93,8 +104,25 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     if measured:
         metadata["measured_at"] = measured.split(".")[0]
     label = header["description"] or metadata["sample"]
-    series = [Series(label, columns, {"y_mode": y_unit})]
+    series_meta: dict[str, Any] = {"y_mode": y_unit, **_changeovers(lines, marks.get("#HDR"))}
+    series = [Series(label, columns, series_meta)]
     return ParsedMeasurement(KIND, NAME, series, metadata, header, warnings)
+
+
+def _changeovers(lines: list[str], hdr: int | None) -> dict[str, Any]:
+    """The changeover wavelengths the header states, each a list (the detector line may name
+    two), plus their union as ``changeover_nm``; nothing when the header is shorter than this
+    layout or a line holds something other than plausible wavelengths."""
+    if hdr is None or hdr <= max(CHANGEOVER_LINES.values()):
+        return {}
+    out: dict[str, Any] = {}
+    for key, index in CHANGEOVER_LINES.items():
+        values = [number(cell) for cell in lines[index].split()]
+        if values and all(v is not None and 150.0 <= v <= 3500.0 for v in values):
+            out[key] = values
+    if out:
+        out["changeover_nm"] = sorted({v for values in out.values() for v in values})
+    return out
 
 
 FORMAT = Format(NAME, KIND, sniff, parse)

@@ -2,8 +2,10 @@
 
 `#key` lines each followed by a value line (one tab-separated value per curve), then
 `#counts` and one row per channel. Time of channel k is k x ns/bin (`#ns/bin` or
-`#ns/channel`). Repetition rate, filter and power are not in the file; lab members put them
-in the file name (`..._10kHz-ND1-0.40uW-300s.dat`), so they are read from there.
+`#ns/channel`). Filter and power are not in the file; lab members put them in the file name
+(`..._10kHz-ND1-0.40uW-300s.dat`), so they are read from there. The repetition rate is read
+from a sync-rate header line where the software wrote one (`#Sync rate`, `#SyncRate [Hz]`,
+...), else from the name; the TRPL analysis checks the decay against its period.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
         columns = {"time_ns": k * step, "counts": table[:, col]}  # type: ignore[operator]
         series.append(Series(label, columns, meta))
     metadata: dict[str, Any] = {"instrument": header["title"], **_from_name(filename)}
+    header_rate = _rate_from_header(header)
+    if header_rate is not None:
+        metadata["repetition_rate_hz"] = header_rate  # measured by the instrument: wins
     match = _DATE.search(lines[0])
     measured = (
         parse_datetime(match.group(0), ("%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S"))
@@ -92,6 +97,41 @@ _SCALE = {
     "s": 1.0,
     "min": 60.0,
 }
+
+
+_RATE_KEY = re.compile(r"\b(sync|rep(etition)?)\W*(rate|freq)", re.I)
+_RATE_VALUE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?)\s*([kKM]?Hz)?", re.I)
+_RATE_UNIT = re.compile(r"[\[(]\s*([kKM]?Hz)\s*[\])]", re.I)
+_HZ = {"hz": 1.0, "khz": 1e3, "mhz": 1e6}
+
+
+def rate_hz(value: str, key: str = "", bare: str | None = "Hz") -> float | None:
+    """A repetition rate in Hz from a header value ('10 MHz', '1.0E+7', '39,9'), its unit in
+    the value or the key ('Sync rate [MHz]'); a bare number is read in ``bare`` units, or
+    not at all when ``bare`` is None (too ambiguous to guess)."""
+    match = _RATE_VALUE.match(value.split("\t")[0])  # one value per curve: the first
+    if not match:
+        return None
+    unit_in_key = _RATE_UNIT.search(key)
+    unit = match.group(2) or (unit_in_key.group(1) if unit_in_key else bare)
+    amount = number(match.group(1))
+    if unit is None or amount is None or amount <= 0:
+        return None
+    return amount * _HZ[unit.lower()]
+
+
+def _rate_from_header(header: dict[str, str]) -> float | None:
+    for key, value in header.items():
+        if _RATE_KEY.search(key):
+            rate = rate_hz(value, key)
+            if rate is not None:
+                return rate
+    return None
+
+
+def repetition_rate_from_name(filename: str) -> float | None:
+    """The repetition rate a file name states (`..._10kHz_...`), for other TCSPC formats."""
+    return _from_name(filename).get("repetition_rate_hz")
 
 
 def _from_name(filename: str) -> dict[str, Any]:

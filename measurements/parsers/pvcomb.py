@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 
 from . import _figures
-from ._text import (
+from ._irradiance import state_irradiance
+from ._labels import (
+    describe_jv,
+    direction_in,
     direction_word,
-    number,
-    numeric_table,
-    parse_datetime,
-    pixel_from,
-    scan_direction,
-    split,
-    split_lines,
-    unit_factor,
+    illumination_from_irradiance,
+    pixel_label_in,
 )
+from ._text import number, numeric_table, parse_datetime, split, split_lines
 from .base import Format, ParsedMeasurement, ParseError, Series
 
 NAME = "pvcomb"
@@ -75,26 +73,28 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     raw = {key: _scaled(lower.get(name), div) for name, (key, div) in _FIGURES.items()}
     sample = header.get("Sample", "")
     label = re.sub(r"\.txt$", "", sample) or "curve"
-    meta: dict[str, object] = {
-        "scan_direction": scan_direction(voltage),
-        "declared_scan_direction": direction_word(lower.get("scan direction", "")),
-        "illumination": "light",
-        "instrument_figures": _figures.clean(raw, label, warnings),
-    }
+    meta: dict[str, object] = {"instrument_figures": _figures.clean(raw, label, warnings)}
     cols = {"voltage_v": voltage, "current_density_ma_cm2": density}
     if "i [ma]" in columns:
         cols["current_a"] = columns["i [ma]"] * 1e-3
-    pixel = pixel_from(sample) or pixel_from(filename)
-    if pixel:
-        meta["pixel"] = pixel
 
     metadata: dict[str, object] = {"sample": label}
     area = number(lower.get("active area [cm2]"))
     if area is not None:
         metadata["area_cm2"] = meta["area_cm2"] = area
     intensity = number(lower.get("intensity [w/m2]"))
-    if intensity is not None:
-        metadata["irradiance_mw_cm2"] = intensity * (unit_factor("power_density", "W/m2") or 0.1)
+    state_irradiance(metadata, intensity, "W/m2", warnings)
+    curve = Series(label=label, columns=cols, metadata=meta)
+    describe_jv(
+        curve,
+        warnings,
+        # The header's 'Scan direction', else the '_rev' tag the software puts in the name.
+        declared=direction_word(lower.get("scan direction", ""))
+        or direction_in(sample, strict=True)
+        or direction_in(filename, strict=True),
+        illumination=illumination_from_irradiance(intensity),
+        pixel=pixel_label_in(sample) or pixel_label_in(filename),
+    )
     measured = parse_datetime(lower.get("timestamp"), ("%d.%m.%Y %H:%M:%S",))
     if measured:
         metadata["measured_at"] = meta["measured_at"] = measured
@@ -104,8 +104,7 @@ def parse(text: str, filename: str = "", kind_hint: str | None = None) -> Parsed
     soak = re.search(r"LS(\d+)min", sample + filename)
     if soak:
         metadata["light_soaking_s"] = int(soak.group(1)) * 60.0
-    series = [Series(label=label, columns=cols, metadata=meta)]
-    return ParsedMeasurement(KIND, NAME, series, metadata, header, warnings)
+    return ParsedMeasurement(KIND, NAME, [curve], metadata, header, warnings)
 
 
 def _scaled(text: str | None, divisor: float) -> float | None:

@@ -23,7 +23,8 @@ from . import (
     singapore,
     trq,
 )
-from ._text import decode, filename_kind, scan_direction
+from ._labels import ensure_jv
+from ._text import decode, filename_kind
 from .base import KINDS, Format, ParsedMeasurement, ParseError
 
 _ALL: tuple[Format, ...] = (
@@ -105,9 +106,10 @@ def _checked(result: ParsedMeasurement, kind: str | None) -> ParsedMeasurement:
         # or an in-place change to one would change the others.
         series.columns = {key: np.array(v, dtype=np.float64) for key, v in series.columns.items()}
         series.metadata.setdefault("instrument_figures", {})
-        if result.kind == "jv" and "scan_direction" not in series.metadata:
-            # Only when missing: most parsers set it, and computing it costs a diff and counts.
-            series.metadata["scan_direction"] = scan_direction(series.columns["voltage_v"])
+        if result.kind == "jv":
+            # The direction/illumination/pixel contract, whichever parser answered; parsers
+            # that read labels have filled it, the rest get what the data alone says.
+            ensure_jv(series)
     result.header = {str(k): str(v) for k, v in result.header.items()}
     return result
 

@@ -12,16 +12,17 @@ from typing import Any
 import numpy as np
 
 from . import _figures
-from ._text import (
+from ._irradiance import state_irradiance
+from ._labels import (
+    describe_jv,
+    direction_in,
     direction_word,
-    number,
-    numeric_table,
-    parse_datetime,
-    pixel_from,
-    scan_direction,
-    split,
-    split_lines,
+    illumination_in,
+    illumination_word,
+    normalise_pixel,
+    pixel_label_in,
 )
+from ._text import number, numeric_table, parse_datetime, split, split_lines
 from .base import Format, ParsedMeasurement, ParseError, Series
 
 _SIGNATURE = "#Singapore Solar Simulator"
@@ -57,7 +58,7 @@ def _read(text: str, marker: str) -> tuple[list[str], dict[str, str], int]:
     return lines, header, at + 1
 
 
-def _file_metadata(header: dict[str, str], filename: str) -> dict[str, Any]:
+def _file_metadata(header: dict[str, str], filename: str, warnings: list[str]) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "sample": header.get("SampleName", ""),
         "operator": header.get("UserName"),
@@ -68,18 +69,17 @@ def _file_metadata(header: dict[str, str], filename: str) -> dict[str, Any]:
     for key, meta_key in (("PixArea", "area_cm2"), ("temperature", "temperature_c")):
         if number(header.get(key)) is not None:
             metadata[meta_key] = number(header.get(key))
-    suns = number(header.get("#sun"))
-    if suns is not None:
-        metadata["irradiance_mw_cm2"] = suns * 100.0
-    pixel = header.get("PixelNow") or pixel_from(filename)
+    state_irradiance(metadata, number(header.get("#sun")), "suns", warnings)
+    pixel = header.get("PixelNow") or pixel_label_in(filename)
     if pixel:
-        metadata["pixel"] = pixel
+        metadata["pixel_label"] = pixel
+        metadata["pixel"] = normalise_pixel(pixel)
     return metadata
 
 
-def _illumination(header: dict[str, str]) -> str | None:
-    word = header.get("Illumination", "").lower()
-    return {"lt": "light", "light": "light", "dk": "dark", "dark": "dark"}.get(word)
+def _illumination(header: dict[str, str], filename: str) -> str | None:
+    """'Illumination: lt' / 'dk' in the header, else the '_lt_' / '_dk_' tag of the name."""
+    return illumination_word(header.get("Illumination", "")) or illumination_in(filename)
 
 
 def _mv(value: float | None) -> float | None:
@@ -114,20 +114,22 @@ def parse_jv(text: str, filename: str = "", kind_hint: str | None = None) -> Par
         "rs_ohm_cm2": number(header.get("Roc")),
         "rsh_ohm_cm2": number(header.get("Rsc")),
     }
-    metadata = _file_metadata(header, filename)
+    metadata = _file_metadata(header, filename, warnings)
     label = header.get("scandirection") or "scan"
-    meta: dict[str, Any] = {
-        "scan_direction": scan_direction(voltage),
-        "declared_scan_direction": direction_word(header.get("scandirection", "")),
-        "illumination": _illumination(header),
-        "instrument_figures": _figures.clean(raw, label, warnings),
-    }
-    for key in ("pixel", "area_cm2", "measured_at"):
+    meta: dict[str, Any] = {"instrument_figures": _figures.clean(raw, label, warnings)}
+    for key in ("area_cm2", "measured_at"):
         if key in metadata:
             meta[key] = metadata[key]
-    return ParsedMeasurement(
-        "jv", "singapore-jv", [Series(label, columns, meta)], metadata, header, warnings
+    curve = Series(label, columns, meta)
+    describe_jv(
+        curve,
+        warnings,
+        declared=direction_word(header.get("scandirection", ""))
+        or direction_in(filename, strict=True),
+        illumination=_illumination(header, filename),
+        pixel=metadata.get("pixel_label"),
     )
+    return ParsedMeasurement("jv", "singapore-jv", [curve], metadata, header, warnings)
 
 
 def parse_mpp(text: str, filename: str = "", kind_hint: str | None = None) -> ParsedMeasurement:
@@ -148,10 +150,11 @@ def parse_mpp(text: str, filename: str = "", kind_hint: str | None = None) -> Pa
         columns["power_mw_cm2"] = table[:, index["power"]]
     if "current" in index:
         columns["current_a"] = table[:, index["current"]]
-    metadata = _file_metadata(header, filename)
-    meta: dict[str, Any] = {"illumination": _illumination(header)}
-    if "pixel" in metadata:
-        meta["pixel"] = metadata["pixel"]
+    metadata = _file_metadata(header, filename, warnings)
+    meta: dict[str, Any] = {"illumination": _illumination(header, filename)}
+    for key in ("pixel", "pixel_label"):
+        if key in metadata:
+            meta[key] = metadata[key]
     start = _mv(number(header.get("InitialVoltage")))
     if start is not None:
         metadata["initial_voltage_v"] = start

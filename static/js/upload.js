@@ -72,10 +72,11 @@
       }
     });
   }
-  async function upload(form, table, file) {
+  async function upload(form, table, file, confirmed) {
     if (file.name.toLowerCase().endsWith(".zip")) return uploadZip(form, table, file);
     const r = row(table, file.name);
     const body = new FormData();
+    if (confirmed) body.append("confirm_duplicate", "true");
     body.append("file", file);
     const targetField = form.dataset.targetField;
     if (targetField) body.append(targetField, form.dataset.target);
@@ -88,6 +89,15 @@
       headers: { "X-CSRFToken": csrf(form), Accept: "application/json" },
     });
     const data = await response.json().catch(() => ({}));
+    if (response.status === 409 && !confirmed) {
+      // The same bytes belong to another target already: the lab member decides.
+      if (window.confirm(`${data.error}\n\nStore it here too?`)) {
+        r.tr.remove();
+        return upload(form, table, file, true);
+      }
+      setStatus(r, "failed", data.error);
+      return;
+    }
     if (!response.ok) {
       let message = data.error || data.detail || JSON.stringify(data);
       if (data.line) message += ` (line ${data.line})`;

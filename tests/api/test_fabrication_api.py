@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from core.models import Membership
 from fabrication.models import Batch, Device, Synthesis
 
 RESOURCES = [
@@ -76,8 +77,67 @@ def test_a_device_is_created_under_a_substrate_given_by_code(api, world):
 
 def test_a_viewer_cannot_write(api, world):
     response = api("viewer").post("/api/v1/syntheses/", {"project": "alpha", "code": "S-NEW"})
-    assert response.status_code == 400
+    assert response.status_code == 403
+    assert "alpha" in response.json()["project"][0]
     assert not Synthesis.objects.filter(code="S-NEW").exists()
+
+
+def test_a_viewer_cannot_add_a_child_under_a_parent_he_only_reads(api, world):
+    substrate = world["a"].devices[0].substrate
+    response = api("viewer").post(
+        "/api/v1/devices/",
+        {"code": "A-V", "substrate": substrate.code, "pixel": "P9", "active_area_cm2": 0.04},
+    )
+    assert response.status_code == 403
+    assert substrate.code in response.json()["substrate"][0]
+    assert not Device.objects.filter(code="A-V").exists()
+
+
+def test_an_object_cannot_move_to_another_project(api, world):
+    owner = world["users"]["owner"]
+    Membership.objects.create(project=world["projects"]["b"], user=owner, role="member")
+    batch = world["a"].batch
+    response = api("owner").patch(f"/api/v1/batches/{batch.id}/", {"project": "beta"})
+    assert response.status_code == 400
+    assert "cannot move" in response.json()["project"][0]
+    batch.refresh_from_db()
+    assert batch.project == world["projects"]["a"]
+    same = api("owner").patch(f"/api/v1/batches/{batch.id}/", {"project": "alpha"})
+    assert same.status_code == 200  # naming its own project is no move
+
+
+def test_a_child_cannot_be_moved_under_another_projects_parent(api, world):
+    owner = world["users"]["owner"]
+    Membership.objects.create(project=world["projects"]["b"], user=owner, role="member")
+    device = world["a"].devices[0]
+    other = world["b"].devices[0].substrate
+    response = api("owner").patch(f"/api/v1/devices/{device.id}/", {"substrate": other.id})
+    assert response.status_code == 400 and "substrate" in response.json()
+    device.refresh_from_db()
+    assert device.substrate.project_id == device.project_id
+
+
+def test_deleting_a_referenced_object_answers_409_naming_what_refers_to_it(api, world):
+    synthesis = world["a"].synthesis
+    response = api("owner").delete(f"/api/v1/syntheses/{synthesis.id}/")
+    assert response.status_code == 409
+    body = response.json()
+    assert "A-RUN1" in body["error"] and any("A-RUN1" in r for r in body["referred_by"])
+    assert Synthesis.objects.filter(pk=synthesis.pk).exists()
+
+
+def test_deleting_a_batch_with_substrates_answers_409_and_deletes_nothing(api, world):
+    batch = world["a"].batch
+    response = api("colleague").delete(f"/api/v1/batches/{batch.code}/")
+    assert response.status_code == 409
+    assert "A-B1/TS1" in response.json()["error"]
+    assert Batch.objects.filter(pk=batch.pk).exists() and batch.variants.count() == 2
+
+
+def test_an_unreferenced_object_is_deleted(api, world):
+    film = world["a"].film
+    assert api("colleague").delete(f"/api/v1/films/{film.id}/").status_code == 204
+    assert not type(film).objects.filter(pk=film.pk).exists()
 
 
 def test_writing_into_another_project_is_refused(api, world):

@@ -47,8 +47,9 @@ def test_an_api_upload_and_its_analysis_run_a_fixed_number_of_queries(world):
     with CaptureQueriesContext(connection) as task:
         assert run_analysis(measurement.id) == "succeeded"
     # claim; read the row with its target and lineage; mark succeeded; insert the results;
-    # find the device's measurements that read a J-V result (its EQE) to refresh them.
-    assert _statements(task) == 5, _sql(task)
+    # read the device's light scans near it in time to pair hysteresis (nothing to pair:
+    # no update); find the device's measurements that read a J-V result (its EQE).
+    assert _statements(task) == 6, _sql(task)
 
 
 def _statements(ctx) -> int:
@@ -151,8 +152,9 @@ def test_a_chunk_is_analysed_with_the_same_queries_whatever_its_size(world):
         assert JVResult.objects.filter(measurement_id__in=ids).count() == n
         counts.append(_statements(ctx))
     # claim (select for update, update); read the rows; lock, mark succeeded, insert results;
-    # find the measurements that read J-V results (EQE) on these devices, to refresh them
-    assert counts == [7, 7]
+    # read the devices' scans near them to pair hysteresis; find the measurements that read
+    # J-V results (EQE) on these devices, to refresh them
+    assert counts == [8, 8]
 
 
 def test_a_chunk_skips_what_is_done_and_fails_only_the_bad_file(world, monkeypatch):

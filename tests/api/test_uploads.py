@@ -64,8 +64,15 @@ def test_the_same_content_for_the_same_target_answers_with_the_existing_measurem
     again = _post(owner, file=_file(JV_A, "renamed.txt"), device=device.code)
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
+    # The same bytes on another device: refused, naming where they are, unless confirmed.
     other = _post(owner, file=_file(JV_A), device=world["a"].devices[1].code)
-    assert other.status_code == 201
+    assert other.status_code == 409
+    assert first.json()["code"] in other.json()["error"] and device.code in other.json()["error"]
+    assert Measurement.objects.count() == 1
+    confirmed = _post(
+        owner, file=_file(JV_A), device=world["a"].devices[1].code, confirm_duplicate="true"
+    )
+    assert confirmed.status_code == 201
     assert Measurement.objects.count() == 2 and RawFile.objects.count() == 1
 
 
@@ -122,6 +129,20 @@ def test_a_file_over_the_size_limit_is_refused(owner, world, settings):
     )
     assert response.status_code in (400, 413)
     assert Measurement.objects.count() == 0
+
+
+def test_a_file_wider_than_the_column_cap_answers_400_with_its_line_and_stores_nothing(
+    owner, world
+):
+    wide = "\t".join(["0.5"] * 5000)
+    content = f"Voltage (V)\tCurrent (A)\n{wide}\n".encode() + b"0.1\t0.001\n" * 10
+    response = _post(
+        owner, file=SimpleUploadedFile("wide.txt", content), device=world["a"].devices[0].code
+    )
+    assert response.status_code == 400
+    assert response.json()["line"] == 2
+    assert "the limit is 1,000 columns" in response.json()["error"]
+    assert Measurement.objects.count() == 0 and RawFile.objects.count() == 0
 
 
 def test_an_upload_needs_exactly_one_target(owner, world):

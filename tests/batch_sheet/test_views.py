@@ -46,7 +46,9 @@ def test_the_template_downloads_as_an_xlsx_attachment(logged_in):
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    assert response["Content-Disposition"] == 'attachment; filename="cqdlab-batch-sheet.xlsx"'
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"cqdlab-batch-sheet.xlsx\"; filename*=UTF-8''cqdlab-batch-sheet.xlsx"
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response.content[:2] == b"PK"
 

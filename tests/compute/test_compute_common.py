@@ -33,6 +33,6 @@ def test_non_finite_numbers_become_none_and_numpy_types_plain_python():
 
 
 def test_the_package_exports_its_version_and_every_analysis():
-    assert compute.ANALYSIS_VERSION == "1.0.0"
+    assert compute.ANALYSIS_VERSION == "2.0.0"
     for name in compute.__all__:
         assert hasattr(compute, name), name

@@ -100,3 +100,105 @@ def test_many_devices_are_classified_as_one_by_one_against_their_batch_medians()
         assert many[i] == classify_device(jv, *medians, thresholds), i
         outcomes.add(many[i][1])
     assert len(outcomes) == 7  # kept, and every rule but Rsh (not set here)
+
+
+@pytest.mark.parametrize(
+    "p, text",
+    [
+        (0.04567, "0.046"),
+        (0.5, "0.50"),
+        (1.0, "1.0"),
+        (0.00012, "0.00012"),
+        (0.0001, "0.00010"),
+        (0.0000999, "< 1e-4"),
+        (3e-12, "< 1e-4"),
+        (None, "–"),
+        (float("nan"), "–"),
+    ],
+)
+def test_p_values_are_written_with_two_significant_digits_and_a_floor(p, text):
+    from analysis.compute.stats import format_p
+
+    assert format_p(p) == text
+
+
+def test_the_p_value_filter_writes_what_format_p_writes():
+    from analysis.templatetags.dashboard_tags import pvalue
+
+    assert pvalue(0.0321) == "0.032" and pvalue(1e-9) == "<\u00a01e-4" and pvalue(None) == "–"
+    assert pvalue("text") == "–"
+
+
+def test_holm_adjusts_a_family_of_p_values_and_skips_missing_ones():
+    from analysis.compute.stats import holm
+
+    # Sorted 0.01, 0.03, 0.04 times 3, 2, 1: 0.03, 0.06, 0.04 -> kept monotone: 0.06.
+    assert holm([0.01, 0.04, None, 0.03]) == pytest.approx([0.03, 0.06, None, 0.06])
+    assert holm([None]) == [None] and holm([]) == []
+    assert holm([0.6, 0.7]) == [1.0, 1.0]
+    # statsmodels' implementation as the oracle, ties and all.
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.random.default_rng(4).uniform(0, 0.2, 28).round(3)
+    assert holm(p.tolist()) == pytest.approx(multipletests(p, method="holm")[1].tolist())
+
+
+def test_groups_are_compared_on_substrate_means_by_default_with_both_ns():
+    from analysis.compute.stats import DEFAULT_UNIT, compare_units
+
+    a, sa = [10, 11, 12, 13, None], ["s1", "s1", "s2", "s2", "s2"]
+    b, sb = [14, 15, 16, 18], ["s3", "s3", "s4", "s5"]
+    r = compare_units(a, sa, b, sb)
+    assert r["per"] == DEFAULT_UNIT == "substrate"
+    assert (r["n_a"], r["n_b"]) == (2, 3)  # values tested: one per substrate
+    assert (r["n_devices_a"], r["n_substrates_a"], r["n_devices_b"], r["n_substrates_b"]) == (
+        4, 2, 4, 3,
+    )  # fmt: skip
+    assert r == {**r, **compare_groups([10.5, 12.5], [14.5, 16, 18])}
+    pixels = compare_units(a, sa, b, sb, "device")
+    assert (pixels["n_a"], pixels["n_b"]) == (4, 4)
+    with pytest.raises(ValueError, match="per must be one of substrate, mixed, device"):
+        compare_units(a, sa, b, sb, "pixel")
+
+
+def test_a_mixed_model_finds_a_real_effect_and_refuses_a_single_substrate():
+    from analysis.compute.stats import compare_units, mixed_model_test
+
+    rng = np.random.default_rng(9)
+    subs = np.repeat(np.arange(10), 6)
+    in_b = subs >= 5
+    values = 10 + 3.0 * in_b + rng.normal(0, 0.8, 10)[subs] + rng.normal(0, 0.3, 60)
+    r = mixed_model_test(values, in_b, subs)
+    # Balanced: the effect is the difference of the means, tested on 10 - 2 = 8 degrees of
+    # freedom as the substrate means would be.
+    assert r["mixed_effect"] == pytest.approx(values[in_b].mean() - values[~in_b].mean())
+    assert r["mixed_df"] == 8 and r["mixed_p"] < 1e-3 and r["mixed_converged"] is True
+    assert mixed_model_test(values[:12], in_b[:12], subs[:12])["mixed_p"] is None
+    both = compare_units(values[~in_b], subs[~in_b], values[in_b], subs[in_b], "mixed")
+    assert both["mixed_p"] == pytest.approx(r["mixed_p"]) and both["welch_p"] < 0.01
+
+
+def test_the_exclusion_rule_is_said_in_words_with_its_thresholds():
+    rules = ExclusionThresholds(
+        shorted_ff=0.3, shorted_voc_fraction=0.5, open_jsc_fraction=0.2,
+        flag_max_ff=0.3, flag_max_rsh_ohm_cm2=100.0, flag_min_voc_v=0.05,
+    ).rules()  # fmt: skip
+    assert rules[0] == (
+        "the J-V analysis flagged the curve shorted (FF ≤ 0.3, apparent Rsh < 100 Ω cm², "
+        "Voc < 0.05 V)"
+    )
+    assert "Voc below 50% of its batch's median (shorted)" in rules
+    assert "no Jsc, or Jsc below 20% of its batch's median (open)" in rules
+    # One sentence per rule the classification checks (every outcome but "kept").
+    assert len(rules) == len(ExclusionThresholds().outcomes()) - 2
+    assert len(ExclusionThresholds(shorted_rsh_ohm_cm2=50).rules()) == 7
+
+
+def test_groups_without_spread_get_no_welch_test_rather_than_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare_groups([10.0, 10.0, 10.0], [10.0, 10.0])
+    assert r["welch_p"] is None and r["hedges_g"] is None and r["mannwhitney_p"] == 1.0
+    assert compare_groups([10.0, 10.0], [11.0, 12.0])["welch_p"] is not None

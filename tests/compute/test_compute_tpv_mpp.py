@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from analysis.compute import analyse_mpp, analyse_tpv
+from analysis.kinds import AnalysisContext, analyse_parsed
+from measurements.parsers import parse
 
 T = np.linspace(-10e-6, 60e-6, 3501)
 
@@ -22,6 +27,7 @@ def test_a_6_6_microsecond_photovoltage_decay_is_recovered():
     assert r.delta_v_mv == pytest.approx(4.0, rel=0.03)
     assert r.baseline_v == pytest.approx(0.45, abs=1e-4)
     assert r.r2 > 0.99 and r.model == "mono"
+    assert r.flags == []  # 60 us of record is 9 lifetimes
 
 
 def test_a_negative_going_transient_is_fitted_as_well():
@@ -75,3 +81,41 @@ def test_a_run_shorter_than_the_window_uses_its_last_half_and_says_so():
     assert r.window_s == pytest.approx(20.0)
     assert {"run_shorter_than_window", "irradiance_assumed_100"} <= set(r.flags)
     assert r.stabilized_pce_percent == pytest.approx(12.5, rel=3e-3)  # tail of the transient
+
+
+# --- TPV window and pulse period (issue 13) ------------------------------------------------
+
+TRANSIENTS = Path(__file__).resolve().parents[1] / "data" / "transients"
+
+
+def _slow_tpv_figures(ctx: AnalysisContext) -> dict:
+    name = "device_slow.tpv.csv"
+    parsed = parse((TRANSIENTS / name).read_bytes(), filename=name)
+    (row,) = analyse_parsed(parsed, ctx)
+    return row.figures
+
+
+def test_a_photovoltage_decay_the_record_cuts_short_is_flagged():
+    truth = json.loads((TRANSIENTS / "truth.json").read_text())["device_slow.tpv.csv"]
+    f = _slow_tpv_figures(AnalysisContext())
+    assert f["flags"] == truth["flags"]  # 60 us after the pulse is 2.4 lifetimes, not 5
+    assert f["record_after_peak_us"] == pytest.approx(59.6, abs=0.5)
+    assert f["tau_us"] == pytest.approx(truth["tau_us"], rel=0.05)
+
+
+def test_a_pulse_period_shorter_than_five_lifetimes_is_flagged_too():
+    f = _slow_tpv_figures(AnalysisContext(conditions={"repetition_rate_hz": 10_000.0}))
+    assert {"long_component_exceeds_window", "long_component_exceeds_repetition_period"} <= set(
+        f["flags"]
+    )
+    assert f["repetition_period_us"] == pytest.approx(100.0)
+
+
+def test_a_decay_well_inside_its_record_and_period_raises_no_window_flag():
+    r = analyse_tpv(T, _tpv([(4e-3, 6.6e-6)]), repetition_rate_hz=1000.0)
+    assert r.flags == [] and r.repetition_period_us == pytest.approx(1000.0)
+
+
+def test_it_refuses_a_pulse_rate_that_is_not_a_rate():
+    with pytest.raises(ValueError, match="not a rate"):
+        analyse_tpv(T, _tpv([(4e-3, 6.6e-6)]), repetition_rate_hz=0.0)

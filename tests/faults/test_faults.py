@@ -20,7 +20,7 @@ from analysis.models import JVResult
 from measurements import lifecycle
 from measurements.models import Measurement
 
-from ..flow.conftest import _services_or_skip, start_worker, wait_for_status, wait_for_worker
+from ..workers import _services_or_skip, start_worker, wait_for_status, wait_for_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "synthetic"

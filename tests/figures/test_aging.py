@@ -116,3 +116,57 @@ def test_a_device_with_misaligned_hours_and_values_is_refused():
     variant["devices"][0]["values"] = variant["devices"][0]["values"][:-1]
     with pytest.raises(ValueError, match="B12-T000-P1"):
         aging_figure([{"title": "Air", "variants": [variant]}])
+
+
+# --- survival of T80 (Kaplan-Meier) -------------------------------------------------------
+
+
+def _survival_panels() -> list[dict]:
+    from analysis.compute.aging import t80_survival
+
+    durations = [200, 210, 230, 100, 150, 400, 400, 400]
+    events = [True, True, True, False, True, False, False, False]
+    names = [CONTROL] * 4 + [TARGET] * 4
+    s = t80_survival(durations, events, names)
+    return [
+        {"title": "Air, 65 °C", "note": "log-rank p = 0.20", **s},
+        {"title": "Argon", "groups": [], "logrank": None},  # nothing aged yet: no subplot
+    ]
+
+
+def test_survival_curves_are_steps_with_a_band_and_censoring_ticks():
+    from analysis.figures.survival import survival_figure
+
+    result = assert_valid(survival_figure(_survival_panels()))
+    steps = [t for t in result["data"] if t.get("line", {}).get("shape") == "hv"]
+    assert [t["name"] for t in steps] == [CONTROL, TARGET]
+    assert steps[0]["y"][0] == 100.0 and steps[0]["y"][-1] == 0.0
+    bands = [t for t in result["data"] if t.get("fill") == "toself"]
+    assert len(bands) == 2 and all(t["hoverinfo"] == "skip" for t in bands)
+    ticks = {t["name"]: t for t in result["data"] if t["name"].endswith(": censored")}
+    assert ticks[f"{CONTROL}: censored"]["x"] == [100.0]
+    assert ticks[f"{TARGET}: censored"]["x"] == [400.0, 400.0, 400.0]
+    assert ticks[f"{TARGET}: censored"]["marker"]["symbol"] == "line-ns-open"
+    (title,) = result["layout"]["annotations"]
+    assert title["text"] == "<b>Air, 65 °C</b><br>log-rank p = 0.20"
+    assert result["layout"]["yaxis"]["title"]["text"] == "Devices above 80 % (%)"
+
+
+def test_a_survival_figure_without_aged_devices_says_so():
+    from analysis.figures.survival import survival_figure
+
+    result = assert_valid(survival_figure([{"title": "Argon", "groups": []}]))
+    assert result["data"] == []
+    assert "No device has two scans yet" in result["layout"]["annotations"][0]["text"]
+
+
+def test_names_in_the_survival_figure_are_shown_as_typed_not_as_markup():
+    from analysis.figures.survival import survival_figure
+
+    panels = _survival_panels()
+    panels[0]["title"] = "<a href='x'>air</a>"
+    panels[0]["groups"][0]["name"] = "<b>bold</b>"
+    result = assert_valid(survival_figure(panels))
+    text = str(result)
+    assert "<a href" not in text and "<b>bold" not in text
+    assert "&lt;b&gt;bold&lt;/b&gt;" in [t["name"] for t in result["data"]]

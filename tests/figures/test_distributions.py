@@ -130,6 +130,15 @@ def test_tick_labels_count_devices_and_exclusions_per_group():
     assert result["layout"]["xaxis"]["ticktext"][1] == f"{CONTROL}<br>n = 27, 3 excluded"
 
 
+def test_tick_labels_count_substrates_too_when_given():
+    groups = paper_groups(30, excluded_every=10)
+    groups[1]["n_substrates"] = 5  # pixels on one substrate are not independent: both Ns
+    result = metric_distribution(groups, "pce_percent")
+    ticks = result["layout"]["xaxis"]["ticktext"]
+    assert ticks[1] == f"{CONTROL}<br>n = 27 (5 substrates), 3 excluded"
+    assert ticks[0] == f"{TARGET}<br>n = 27, 3 excluded"
+
+
 def test_a_group_keeps_its_colour_across_figures():
     distribution = metric_distribution(paper_groups(), "pce_percent")
     aging = aging_figure(aging_panels())

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from analysis.models import EQEResult, JVResult
 from measurements.models import Measurement
 
-from .conftest import wait_for_status
+from ..workers import wait_for_status
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TRUTH = json.loads((DATA / "synthetic" / "truth.json").read_text())

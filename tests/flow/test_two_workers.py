@@ -8,7 +8,7 @@ from django.utils import timezone
 from measurements import services
 from measurements.models import Measurement, RawFile
 
-from .conftest import DATA_DIR, start_worker, wait_for_status, wait_for_worker
+from ..workers import DATA_DIR, start_worker, wait_for_status, wait_for_worker
 
 pytestmark = [pytest.mark.flow, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_two_workers_share_the_analyses(world, settings, flow_media):
 
     from analysis.tasks import analyse_measurement
 
-    from .conftest import _services_or_skip
+    from ..workers import _services_or_skip
 
     _services_or_skip()
     settings.MEDIA_ROOT = flow_media

@@ -80,17 +80,20 @@ def test_the_eqe_result_is_the_same_whichever_file_came_first(world):
     after = EQEResult.objects.get(measurement=eqe).figures["jv_comparison"]
     # The other order, on another device of the same lab.
     device = world["a"].devices[1]
+    same = services.UploadOptions(confirm_duplicate=True)  # the same files, another device
     eqe2, _ = services.measurement_create(
         user=world["users"]["owner"],
         target=device,
         data=(SYNTHETIC / "eqe_example.txt").read_bytes(),
         filename="eqe.txt",
+        options=same,
     )
     services.measurement_create(
         user=world["users"]["owner"],
         target=device,
         data=(SYNTHETIC / "jv_example_a.txt").read_bytes(),
         filename="jv.txt",
+        options=same,
     )
     before = EQEResult.objects.get(measurement=eqe2).figures["jv_comparison"]
     assert before == after
@@ -104,6 +107,7 @@ def test_the_context_of_a_chunk_is_read_in_one_query_whatever_its_size(world):
             target=device,
             data=(SYNTHETIC / "eqe_example.txt").read_bytes(),
             filename="eqe.txt",
+            options=services.UploadOptions(confirm_duplicate=True),
         )
         made.append(m)
     loaded = list(
@@ -168,3 +172,98 @@ def test_results_are_served_by_analysis_own_api_to_members_only(world, api):
     assert api("outsider").get(f"/api/v1/results/{measurement.id}/").status_code == 404
     assert api("outsider").get("/api/v1/results/").json()["count"] == 0
     assert api(None).get("/api/v1/results/").status_code in (401, 403)
+
+
+def _forward_copy(scale: float = 0.95) -> bytes:
+    """jv_example_a.txt swept the other way, 5 % less current: a forward scan of the same
+    device one minute later (the common case: forward and reverse in separate files)."""
+    lines = (SYNTHETIC / "jv_example_a.txt").read_text().splitlines()
+    header, table = lines[:8], lines[8:]
+    header = [h.replace("reverse", "forward").replace("14:22:00", "14:23:00") for h in header]
+    rows = []
+    for line in reversed([t for t in table if t.strip()]):
+        v, i = line.split("\t")
+        rows.append(f"{v}\t{float(i) * scale:.8f}")
+    return ("\n".join(header + rows) + "\n").encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forward_and_reverse_files_of_one_device_pair_into_a_hysteresis_index(world, api):
+    from analysis.models import JVResult
+
+    device = world["a"].devices[0]
+    reverse = _upload(world, "jv_example_a.txt")
+    forward, _ = services.measurement_create(
+        user=world["users"]["owner"], target=device, data=_forward_copy(), filename="fwd.txt"
+    )
+    rev_row = JVResult.objects.get(measurement=reverse)
+    fwd_row = JVResult.objects.get(measurement=forward)
+    assert (rev_row.scan_direction, fwd_row.scan_direction) == ("reverse", "forward")
+    hi = rev_row.figures["hysteresis"]
+    assert hi == fwd_row.figures["hysteresis"]
+    expected = (rev_row.pce_percent - fwd_row.pce_percent) / rev_row.pce_percent
+    assert hi["hi_pce"] == pytest.approx(expected) and rev_row.hi_pce == pytest.approx(expected)
+    assert hi["scan_rate_mv_s"] == 100
+    body = api("owner").get(f"/api/v1/measurements/{forward.id}/").json()
+    assert body["results"]["hysteresis"]["hi_pce"] == pytest.approx(expected)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scans_far_apart_in_time_do_not_pair(world, settings):
+    from analysis.models import JVResult
+
+    settings.HYSTERESIS_PAIR_WINDOW_S = 30  # the forward copy is a minute later
+    reverse = _upload(world, "jv_example_a.txt")
+    services.measurement_create(
+        user=world["users"]["owner"],
+        target=world["a"].devices[0],
+        data=_forward_copy(),
+        filename="fwd.txt",
+    )
+    assert JVResult.objects.get(measurement=reverse).hi_pce is None
+
+
+def test_the_synthesis_takes_its_exciton_from_the_latest_absorbance_and_says_which(world):
+    import datetime as dt
+
+    from fabrication.models import Synthesis
+
+    synthesis = world["a"].synthesis
+    data = (SYNTHETIC / "abs_example.csv").read_bytes()
+    older, _ = services.measurement_create(
+        user=world["users"]["owner"],
+        target=synthesis,
+        data=data,
+        filename="a.csv",
+        options=services.UploadOptions(measured_at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC)),
+    )
+    pipeline.run_analysis(older.id)
+    synthesis.refresh_from_db()
+    assert synthesis.exciton_measurement_code == older.code
+    assert synthesis.measured_exciton_peak_nm == pytest.approx(1049.1, abs=2)
+    # An older measurement uploaded later does not take over from the newer one.
+    ancient, _ = services.measurement_create(
+        user=world["users"]["owner"],
+        target=synthesis,
+        data=data + b"\n",
+        filename="b.csv",
+        options=services.UploadOptions(measured_at=dt.datetime(2024, 1, 2, tzinfo=dt.UTC)),
+    )
+    pipeline.run_analysis(ancient.id)
+    synthesis.refresh_from_db()
+    assert synthesis.exciton_measurement_code == older.code
+    assert synthesis.history.filter(exciton_measurement_code=older.code).exists()
+    # A pinned choice stays.
+    Synthesis.objects.filter(id=synthesis.id).update(
+        exciton_pinned=True, exciton_measurement_code=ancient.code
+    )
+    newest, _ = services.measurement_create(
+        user=world["users"]["owner"],
+        target=synthesis,
+        data=data + b"\n\n",
+        filename="c.csv",
+        options=services.UploadOptions(measured_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
+    )
+    pipeline.run_analysis(newest.id)
+    synthesis.refresh_from_db()
+    assert synthesis.exciton_measurement_code == ancient.code

@@ -42,7 +42,12 @@ def test_the_comparison_groups_devices_by_ligand_family_across_batches(client, w
     names = [s["name"] for s in response.context["stats"]]
     assert sorted(names) == ["(BA)2PbI4", "PbI2"]
     assert all(s["n_measured"] == 4 for s in response.context["stats"])
-    assert response.context["tests"][0]["n_a"] == 4
+    # Tested on substrate means by default: one substrate of four pixels per group.
+    test = response.context["tests"][0]
+    assert test["per"] == "substrate" and test["n_a"] == 1
+    assert (test["n_devices_a"], test["n_substrates_a"]) == (4, 1)
+    pixels = client.get("/compare/", {"by": "ligand_family", "per": "device"})
+    assert pixels.context["tests"][0]["n_a"] == 4
 
 
 def test_the_comparison_shows_only_the_chosen_groups(client, world, two_recipes):

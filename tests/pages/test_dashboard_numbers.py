@@ -115,18 +115,53 @@ def test_significance_tests_the_same_samples_as_the_devices_say(per):
     devices = _random_devices(rng, 120)
     groups, plain = _groups(devices, [40, 50, 30])
 
-    def sample(members):
-        kept = [d for d in _kept(members) if d["pce_percent"] is not None]
+    def sample(members, kept=True):
+        chosen = _kept(members) if kept else [d for d in members if d.get("measured", True)]
+        chosen = [d for d in chosen if d["pce_percent"] is not None]
         if per == "device":
-            return [d["pce_percent"] for d in kept]
-        pce, substrates = [d["pce_percent"] for d in kept], [d["substrate"] for d in kept]
+            return [d["pce_percent"] for d in chosen]
+        pce, substrates = [d["pce_percent"] for d in chosen], [d["substrate"] for d in chosen]
         return compute.stats.substrate_means(pce, substrates)["mean"]
 
     tests = dashboards.significance(groups, "pce_percent", per)
     assert [(t["a"], t["b"]) for t in tests] == [("g0", "g1"), ("g0", "g2"), ("g1", "g2")]
     for t in tests:
-        expected = compute.stats.compare_groups(sample(plain[t["a"]]), sample(plain[t["b"]]))
+        a, b = plain[t["a"]], plain[t["b"]]
+        expected = compute.stats.compare_groups(sample(a), sample(b))
         assert {k: t[k] for k in expected} == expected
+        # Beside it, the same test before exclusion, over every measured device.
+        before = compute.stats.compare_groups(sample(a, kept=False), sample(b, kept=False))
+        assert {k: t["all"][k] for k in before} == before
+    for key in ("welch_p", "mannwhitney_p"):
+        assert [t[f"{key}_holm"] for t in tests] == compute.stats.holm([t[key] for t in tests])
+        assert all(t[f"{key}_holm"] >= t[key] for t in tests)
+
+
+def test_significance_is_on_substrate_means_unless_asked_otherwise():
+    devices = _random_devices(np.random.default_rng(3), 60)
+    groups, _ = _groups(devices, [30, 30])
+    (default,) = dashboards.significance(groups)
+    assert default["per"] == "substrate"
+    assert default["n_a"] == default["n_substrates_a"] < default["n_devices_a"]
+    context = dashboards.statistics_context(groups, "no such unit")
+    assert context["per"] == "substrate" and context["tests"][0] == default
+    assert context["exclusion_rules"] == groups.devices.thresholds.rules()
+
+
+def test_group_statistics_are_shown_for_every_measured_device_and_after_exclusion():
+    good = {"voc_v": 0.6, "jsc_ma_cm2": 25.0, "ff": 0.65}
+    devices = [
+        {"pce_percent": 10.0, **good, "substrate": 1},
+        {"pce_percent": 12.0, **good, "substrate": 1},
+        {"pce_percent": 2.0, **good, "flags": ["shorted"], "substrate": 2},
+        {"measured": False, "substrate": 3},
+    ]
+    groups = Groups(device_columns(devices), {"g": np.arange(4)})
+    (s,) = dashboards.group_stats(groups)
+    assert s["all"]["pce_percent"]["mean"] == 8.0 and s["pce_percent"]["mean"] == 11.0
+    assert (s["n_kept"], s["n_substrates"], s["n_substrates_measured"]) == (2, 1, 2)
+    row = dict(zip(dashboards.STATS_COLUMNS, dashboards.stats_table([s])[0], strict=True))
+    assert row["pce_mean_all_measured"] == 8.0 and row["pce_mean"] == 11.0
 
 
 def test_the_device_table_and_the_excluded_list_say_why():
@@ -295,14 +330,17 @@ def test_aging_hours_count_from_each_devices_first_scan_in_each_study(world):
     for study, first in ((early, 1), (late, 4)):
         times = [start + timedelta(seconds=s) for s in offsets_s]
         t0 = times[first]
-        expected = [
-            (t - t0).total_seconds() / 3600.0
-            for t, p in zip(times[first:], pces[first:], strict=True)
-            if p is not None
+        expected = [(t - t0).total_seconds() / 3600.0 for t in times[first:]]
+        got = series[study.id]
+        assert got.hours.tolist() == expected
+        # A scan without PCE stays in, marked failed (a dead pixel's scans look like that;
+        # compute.aging decides whether it died or the scan was a glitch).
+        assert got.failed.tolist() == [p is None for p in pces[first:]]
+        assert np.nan_to_num(got.values, nan=-1).tolist() == [
+            -1 if p is None else p for p in pces[first:]
         ]
-        assert series[study.id].hours.tolist() == expected
-        assert series[study.id].values.tolist() == [p for p in pces[first:] if p is not None]
-        assert series[study.id].devices == {
+        assert got.study_hours.tolist() == pytest.approx(expected)  # one device: same t = 0
+        assert got.devices == {
             device.id: {"code": device.code, "variant": f"{lab.batch.code}: target"}
         }
 

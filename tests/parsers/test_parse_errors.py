@@ -4,10 +4,11 @@ where there is one, the 1-based line and the column."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import pytest
 
-from measurements.parsers import ParseError, parse
+from measurements.parsers import ParseError, _table, parse
 
 HEADER = "Voltage (V)\tCurrent (A)"
 
@@ -151,3 +152,59 @@ def test_it_rejects_an_unknown_kind_or_format_name():
 def test_it_reports_what_a_forced_format_misses():
     error = error_of("\n".join(table()), format="picoquant")
     assert "#counts" in str(error)
+
+
+# --- bounded work: the table reader's caps (measurements/parsers/_table.py) ---------------
+
+
+def test_it_refuses_a_file_of_more_lines_than_the_cap_before_reading_them():
+    data = HEADER + "\n" + "0.1\t0.2\n" * _table.MAX_ROWS
+    error = error_of(data)
+    assert str(error) == (
+        f"the file has {_table.MAX_ROWS + 1:,} lines; the limit is {_table.MAX_ROWS:,} lines "
+        "(split the measurement into several files)"
+    )
+
+
+def test_it_reads_a_file_of_exactly_the_cap_and_refuses_one_line_more(monkeypatch):
+    text = "\n".join(table())  # 21 lines
+    monkeypatch.setattr(_table, "MAX_ROWS", 21)
+    assert parse(text.encode(), "x.txt").kind == "jv"
+    monkeypatch.setattr(_table, "MAX_ROWS", 20)
+    assert str(error_of(text)).startswith("the file has 21 lines; the limit is 20 lines")
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "where"),
+    [("\t", "data"), (",", "data"), (";", "data"), (" ", "data"), (",", "header")],
+)
+def test_it_refuses_a_line_of_more_fields_than_the_cap_naming_the_line(delimiter, where):
+    lines = table()
+    wide = delimiter.join(["1.5"] * (_table.MAX_COLUMNS + 1))
+    if where == "header":
+        lines.insert(0, "Comment: " + wide)  # text above the table is split too
+        line = 1
+    else:
+        lines[6] = wide
+        line = 7
+    error = error_of("\n".join(lines))
+    assert error.line == line
+    assert str(error) == (
+        f"line {line}: more than {_table.MAX_COLUMNS:,} fields in one line; the limit is "
+        f"{_table.MAX_COLUMNS:,} columns"
+    )
+
+
+def test_a_line_of_millions_of_fields_is_refused_without_splitting_it():
+    # 2.4 million fields on one line (4.8 MB): splitting it costs some 150 MB of strings; a
+    # 48 MB line took 1.6 GB before the cap. Counting its commas costs nothing.
+    data = (HEADER + "\n" + ",".join(["1"] * 2_400_000) + "\n").encode()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseError) as caught:
+            parse(data, "x.txt")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.line == 2 and "the limit is 1,000 columns" in str(caught.value)
+    assert peak < 8 * len(data)  # the text, decoded and split into lines: a few copies

@@ -57,7 +57,8 @@ def test_it_reads_the_three_pixels_of_the_hzb_keithley_file(parsed):
         "f_rev",
         "f_for",
     ]
-    assert [s.metadata["pixel"] for s in result.series] == ["b", "b", "c", "c", "f", "f"]
+    assert [s.metadata["pixel"] for s in result.series] == ["B", "B", "C", "C", "F", "F"]
+    assert [s.metadata["pixel_label"] for s in result.series] == ["b", "b", "c", "c", "f", "f"]
     for series in result.series:
         assert series.columns["voltage_v"].shape == (73,)
         assert series.columns["current_density_ma_cm2"].shape == (73,)
@@ -96,15 +97,21 @@ def test_it_reads_the_per_pixel_figures_table_of_the_hzb_keithley_file(parsed):
     assert_curves_match_their_figures(result)
 
 
-def test_it_takes_the_keithley_scan_direction_from_the_data_and_warns_about_the_labels(parsed):
-    # All six curves share one descending voltage column, "for" curves included.
+def test_it_takes_the_keithley_scan_direction_from_the_labels_as_the_shared_column_cannot_tell(
+    parsed,
+):
+    # All six curves share one descending voltage column, "for" curves included: the stored
+    # order says nothing about how each was measured, so the label decides (this test used to
+    # assert "reverse" for every curve, the old wrong answer).
     result = parsed(FOLDER, KEITHLEY)
-    assert {s.metadata["scan_direction"] for s in result.series} == {"reverse"}
-    assert [s.metadata["declared_scan_direction"] for s in result.series][:2] == [
-        "reverse",
-        "forward",
-    ]
-    assert any("b_for, c_for, f_for" in w for w in result.warnings)
+    meta = [s.metadata for s in result.series]
+    assert [m["declared_scan_direction"] for m in meta] == ["reverse", "forward"] * 3
+    assert [m["seen_scan_direction"] for m in meta] == ["reverse"] * 6
+    assert [m["scan_direction"] for m in meta] == ["reverse", "forward"] * 3
+    assert {m["direction_layout_reliable"] for m in meta} == {False}
+    assert {m["direction_conflict"] for m in meta} == {False}  # unreliable layout: no clash
+    assert {m["illumination"] for m in meta} == {"light"}  # intensity 100 mW/cm2
+    assert any("b_for: forward, c_for: forward, f_for: forward" in w for w in result.warnings)
 
 
 def test_it_reads_the_pvcomb_curve_and_its_header_figures(parsed):
@@ -151,7 +158,8 @@ def test_it_reads_all_24_curves_of_the_iris_glovebox_file(parsed):
     assert first.columns["current_density_ma_cm2"][0] == -0.048695825
     assert first.metadata["scan_direction"] == "forward"
     assert result.series[1].metadata["scan_direction"] == "reverse"
-    assert {s.metadata["pixel"] for s in result.series} == set("abcdef")
+    assert {s.metadata["pixel"] for s in result.series} == set("ABCDEF")
+    assert {s.metadata["pixel_label"] for s in result.series} == set("abcdef")
     assert result.metadata == {
         "sample": "RMI_91",
         "operator": "Rico",
@@ -217,8 +225,12 @@ def test_it_reads_the_new_iris_json_with_its_curve_parameters(parsed):
     assert result.metadata["irradiance_mw_cm2"] == 99.95518
     assert result.metadata["sample"] == "VP114"
     assert result.metadata["area_cm2"] == 0.16
-    # The "REV" sweep also runs from -0.2 V up: the data decides.
-    assert result.series[1].metadata["scan_direction"] == "forward"
+    # The "REV" sweep is stored from -0.2 V up, like every curve of this format: its label
+    # decides (this test used to assert "forward", the old wrong answer).
+    rev = result.series[1].metadata
+    assert (rev["declared_scan_direction"], rev["seen_scan_direction"]) == ("reverse", "forward")
+    assert rev["scan_direction"] == "reverse"
+    assert rev["direction_layout_reliable"] is False and rev["direction_conflict"] is False
     for series in result.series:
         voc, jsc = voc_and_jsc(series)
         assert voc == pytest.approx(series.metadata["instrument_figures"]["voc_v"], abs=1e-3)
@@ -313,3 +325,99 @@ def test_it_reads_the_singapore_liv_scans_with_mv_header_figures(
 def test_it_dates_the_singapore_scans_from_their_header(parsed):
     assert parsed(FOLDER, SINGAPORE_FWD).metadata["measured_at"] == "2025-01-09T16:40:58"
     assert parsed(FOLDER, SINGAPORE_REV).metadata["measured_at"] == "2025-01-09T16:41:06"
+
+
+# --- direction, illumination and pixel: what the file declares and what its data show -------
+
+# (label, declared, seen, resolved, layout reliable, illumination, pixel, pixel as written)
+CONTRACT = {
+    KEITHLEY: [
+        ("b_rev", "reverse", "reverse", "reverse", False, "light", "B", "b"),
+        ("b_for", "forward", "reverse", "forward", False, "light", "B", "b"),
+        ("c_rev", "reverse", "reverse", "reverse", False, "light", "C", "c"),
+        ("c_for", "forward", "reverse", "forward", False, "light", "C", "c"),
+        ("f_rev", "reverse", "reverse", "reverse", False, "light", "F", "f"),
+        ("f_for", "forward", "reverse", "forward", False, "light", "F", "f"),
+    ],
+    # Both sweeps and their mean on one descending column; 'Hysteresis 1': sweep 1 is the
+    # reverse scan, sweep 2 the forward one. The average is neither.
+    KIT: [
+        ("sweep 1", "reverse", "reverse", "reverse", False, "light", "7", "px7"),
+        ("sweep 2", "forward", "reverse", "forward", False, "light", "7", "px7"),
+        ("average", None, "reverse", None, False, "light", "7", "px7"),
+    ],
+    # Every curve stored with V ascending, REV included.
+    IRIS_JSON: [
+        ("A_FWD", "forward", "forward", "forward", False, "light", "A", "A"),
+        ("A_REV", "reverse", "forward", "reverse", False, "light", "A", "A"),
+    ],
+    PVCOMB: [
+        (
+            "RM241111-16_pxA_ch1_LS000min_2024-11-21T12-53-39",
+            "reverse",
+            "reverse",
+            "reverse",
+            True,
+            "light",
+            "A",
+            "pxA",
+        )
+    ],
+    SINGAPORE_FWD: [("fwd", "forward", "forward", "forward", True, "light", "1", "1")],
+    SINGAPORE_REV: [("rev", "reverse", "reverse", "reverse", True, "light", "1", "1")],
+}
+KEYS = (
+    "declared_scan_direction",
+    "seen_scan_direction",
+    "scan_direction",
+    "direction_layout_reliable",
+    "illumination",
+    "pixel",
+    "pixel_label",
+)
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+def test_each_real_curve_carries_its_declared_seen_and_resolved_direction(parsed, name):
+    result = parsed(FOLDER, name)
+    got = [(s.label, *(s.metadata[k] for k in KEYS)) for s in result.series]
+    assert got == CONTRACT[name]
+    assert not any(s.metadata["direction_conflict"] for s in result.series)
+
+
+def test_the_iris_glovebox_dark_curves_are_dark_and_each_has_its_own_reliable_voltage(parsed):
+    result = parsed(FOLDER, IRIS_TXT)
+    for series in result.series:
+        meta = series.metadata
+        pixel_label, direction, light = series.label.split("_")
+        assert meta["illumination"] == light.lower()
+        assert (meta["pixel"], meta["pixel_label"]) == (pixel_label.upper(), pixel_label)
+        # Each curve has its own voltage column in measurement order: label and data agree.
+        assert meta["direction_layout_reliable"] is True
+        assert meta["declared_scan_direction"] == direction.lower()
+        assert meta["seen_scan_direction"] == direction.lower()
+        assert meta["direction_conflict"] is False
+    dark = [s for s in result.series if s.metadata["illumination"] == "dark"]
+    assert len(dark) == 12
+    # Some dark curves pass well over 0.02 mA/cm2 at 0 V: the label, not J(0), says dark.
+    leaky = [s for s in dark if abs(np.interp(0.0, *_ascending(s))) > 0.02]
+    assert leaky
+
+
+def _ascending(series) -> tuple[np.ndarray, np.ndarray]:
+    v, j = series.columns["voltage_v"], series.columns["current_density_ma_cm2"]
+    order = np.argsort(v)
+    return v[order], j[order]
+
+
+def test_the_legacy_iris_json_stores_its_rev_sweeps_ascending_and_the_label_wins(parsed):
+    result = parsed(FOLDER, IRIS_JSON_LEGACY)
+    for series in result.series:
+        meta = series.metadata
+        expected = "reverse" if series.label.endswith("_REV") else "forward"
+        assert meta["seen_scan_direction"] == "forward"
+        assert meta["scan_direction"] == meta["declared_scan_direction"] == expected
+        assert meta["direction_layout_reliable"] is False
+        assert meta["illumination"] == "light"  # illumination_mode "Illuminated"
+        assert meta["pixel"] == series.label[0]
+    assert any("A_REV: reverse" in w for w in result.warnings)

@@ -1,10 +1,15 @@
 """Every page and endpoint as owner, colleague, viewer, outsider and anonymous."""
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.models import Membership
 from measurements import services
+from measurements.models import Measurement
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -146,3 +151,75 @@ def test_search_and_manifests_survive_control_characters(client, api, world, lab
         .json()
     )
     assert body["files"][0]["status"] == "failed"
+
+
+def _archive(files: dict[str, bytes]) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return SimpleUploadedFile("m.zip", buffer.getvalue(), content_type="application/zip")
+
+
+JV = (DATA / "synthetic" / "jv_example_a.txt").read_bytes()
+
+
+def _bulk(client, **data):
+    return client.post("/api/v1/measurements/bulk/", data, format="multipart")
+
+
+def test_a_viewer_cannot_bulk_upload_to_a_default_target(api, world):
+    response = _bulk(api("viewer"), file=_archive({"a.txt": JV}), device=world["a"].devices[0].id)
+    assert response.status_code == 403
+    assert Measurement.objects.count() == 0
+
+
+def test_a_viewer_cannot_bulk_upload_through_a_manifest_or_folders(api, world):
+    device = world["a"].devices[0].code
+    files = {"a.txt": JV, "manifest.csv": f"file,device\na.txt,{device}\n".encode()}
+    assert _bulk(api("viewer"), file=_archive(files)).status_code == 403
+    assert _bulk(api("viewer"), file=_archive({f"{device}/a.txt": JV})).status_code == 403
+    assert Measurement.objects.count() == 0
+
+
+def test_a_viewer_in_a_who_writes_in_b_cannot_reach_a_through_bulk(api, world):
+    viewer = world["users"]["viewer"]
+    Membership.objects.create(project=world["projects"]["b"], user=viewer, role="member")
+    a_device, b_device = world["a"].devices[0], world["b"].devices[0]
+    client = api("viewer")
+    default = _bulk(client, file=_archive({"a.txt": JV}), device=a_device.code)
+    assert default.status_code == 403 and a_device.code in default.json()["error"]
+    manifest = f"file,device\na.txt,{a_device.code}\nb.txt,{b_device.code}\n"
+    files = {"a.txt": JV, "b.txt": JV + b" ", "manifest.csv": manifest.encode()}
+    body = _bulk(client, file=_archive(files)).json()
+    lines = {line["file"]: line for line in body["files"]}
+    assert lines["a.txt"]["status"] == "failed"
+    assert lines["b.txt"]["status"] == "created"
+    by_folder = _bulk(client, file=_archive({f"{a_device.code}/c.txt": JV + b"  "})).json()
+    assert by_folder["files"][0]["status"] == "failed"
+    assert not Measurement.objects.filter(project=world["projects"]["a"]).exists()
+
+
+def test_a_member_uploads_in_bulk_to_his_project(api, world):
+    body = _bulk(
+        api("colleague"), file=_archive({"a.txt": JV}), device=world["a"].devices[0].id
+    ).json()
+    assert body["counts"]["created"] == 1
+
+
+def test_a_raw_file_name_cannot_bend_the_download_header(api, world, client, lab):
+    _, measurement = lab
+    # As typed on some instrument PC: quotes, a separator, a line separator, an accent.
+    name = 'evil";\u2028X-Injected: yes; ü.txt'
+    Measurement.objects.filter(pk=measurement.pk).update(original_filename=name)
+    client.force_login(world["users"]["owner"])
+    for response in (
+        api("owner").get(f"/api/v1/measurements/{measurement.id}/raw/"),
+        client.get(f"/measurements/{measurement.id}/raw/"),
+    ):
+        header = response["Content-Disposition"]
+        assert header.isascii() and "X-Injected: yes" not in header
+        assert header.startswith('attachment; filename="evil___X-Injected_ yes_ u.txt";')
+        assert header.endswith("filename*=UTF-8''evil___X-Injected_%20yes_%20%C3%BC.txt")
+        assert not response.has_header("X-Injected")
+        assert b"".join(response.streaming_content) == JV
