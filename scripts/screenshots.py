@@ -12,6 +12,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# page -> (CSS selector of a section, file suffix): survival curves, the two statistics.
+SECTIONS = {
+    "aging": (("#survival", "survival"),),
+    "batch": (("#statistics", "statistics"), ("#tests", "tests"), ("#excluded", "exclusion")),
+}
 
 
 def main(base: str) -> None:
@@ -55,6 +60,10 @@ def main(base: str) -> None:
                 plot.locator("xpath=self::*[@data-rendered='true']").wait_for(timeout=20_000)
             page.screenshot(path=str(OUT / f"{name}.png"))
             print(f"{name}: {path}")
+            # Sections below the fold that the docs show on their own.
+            for section, suffix in SECTIONS.get(name, ()):
+                page.locator(section).screenshot(path=str(OUT / f"{name}-{suffix}.png"))
+                print(f"{name}-{suffix}: {path} {section}")
         browser.close()
 
 
