@@ -3,9 +3,10 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from analysis.api.views import ResultViewSet
+from analysis.api.views import DeviceLossesView, ResultViewSet
 from core.api_auth import ObtainToken
 from fabrication.api import views as fab
+from insights.api import ImportanceView, VarianceView
 from measurements.api.views import MeasurementViewSet
 
 app_name = "api"
@@ -26,5 +27,12 @@ router.register("results", ResultViewSet, basename="result")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
+    path(
+        "devices/<path:code>/losses/",
+        DeviceLossesView.as_view({"get": "retrieve"}),
+        name="device-losses",
+    ),
+    path("insights/variance/", VarianceView.as_view(), name="insights-variance"),
+    path("insights/importance/", ImportanceView.as_view(), name="insights-importance"),
     *router.urls,
 ]

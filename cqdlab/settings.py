@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fabrication",
     "measurements",
     "analysis",
+    "insights",
     "demo",
 ]
 
@@ -275,9 +276,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+_BROKER = env_str("CELERY_BROKER_URL", "")
 # No broker configured: run tasks in-process so `make run` needs no Redis.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not _BROKER
+# In-process mode still builds a broker connection object: an in-memory one, so kombu does
+# not guess a host ("No hostname was supplied") on every `make run`.
+CELERY_BROKER_URL = _BROKER or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -333,6 +337,9 @@ HYSTERESIS_PAIR_WINDOW_S = env_float("HYSTERESIS_PAIR_WINDOW_S", 1800.0)
 # Areas stated by the upload, the mask, the device and the file that differ by more than
 # this fraction are flagged on the J-V results (the one used and its source are kept).
 AREA_TOLERANCE_FRACTION = env_float("AREA_TOLERANCE_FRACTION", 0.05)
+# EQE gap, absorbance 1S and PL peak of a device's lineage further apart than this (eV) are
+# flagged on its losses: beyond it the choice of source moves the SQ limit by more than ~1 %.
+BANDGAP_TOLERANCE_EV = env_float("BANDGAP_TOLERANCE_EV", 0.05)
 # Assumed irradiance when neither the file nor the upload states one; results are flagged.
 DEFAULT_IRRADIANCE_MW_CM2 = env_float("DEFAULT_IRRADIANCE_MW_CM2", 100.0)
 # Lab conventions for calling a device shorted or open (analysis-methods.md section 12). FF and

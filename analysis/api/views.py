@@ -18,6 +18,7 @@ from core.api import is_id, resolve_code_or_id
 from measurements.models import Measurement, Status
 
 from ..kinds import KINDS
+from ..selectors.losses import device_loss_figures, visible_device
 from ..selectors.results import results_for
 
 
@@ -92,3 +93,18 @@ def resolve_or_404(queryset, value):
         return resolve_code_or_id(queryset, value)
     except serializers.ValidationError as exc:
         raise Http404(str(exc.detail[0])) from exc
+
+
+class DeviceLossesView(viewsets.GenericViewSet):
+    """`/api/v1/devices/{id or code}/losses/`: the device's detailed-balance limits at its gap
+    and its Voc, FF and Jsc losses against them; a figure whose input is missing is null with a
+    `<key>_reason`, each figure lists the measurement codes it came from (`sources`)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def retrieve(self, request, code=None, **kwargs) -> Response:
+        device = visible_device(request.user, code)
+        if device is None:
+            raise Http404("No such device in your projects.")  # never echo another's code
+        return Response(device_loss_figures(device))

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from core import quantities
 from core.api import CodeOrIdField
+from core.jsonsafe import json_safe
 from fabrication.models import Device, Film, Synthesis
 
 from .. import hooks, kinds
@@ -172,6 +173,10 @@ class MeasurementSerializer(serializers.ModelSerializer):
     sha256 = serializers.CharField(source="raw_file.sha256", read_only=True)
     size_bytes = serializers.IntegerField(source="raw_file.size_bytes", read_only=True)
     results = serializers.SerializerMethodField()
+    found = serializers.SerializerMethodField(
+        help_text="what reading the file found: the reader, curves, pixels, area and its "
+        "source, irradiance, and the reader's warnings"
+    )
 
     class Meta:
         model = Measurement
@@ -210,6 +215,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "analysis_version",
             "analysed_by",
             "results",
+            "found",
         ]
         read_only_fields = fields
 
@@ -225,6 +231,25 @@ class MeasurementSerializer(serializers.ModelSerializer):
 
     def get_target_code(self, obj) -> str:
         return obj.target.code
+
+    def get_found(self, obj) -> dict:
+        meta = obj.metadata or {}
+        area = meta.get("area") or {}
+        pixel = meta.get("pixel")
+        # json_safe: a stored non-finite number must never make an answer fail (None instead).
+        return json_safe(
+            {
+                "reader": obj.format,
+                "kind": obj.kind,
+                "curves": meta.get("series"),
+                "pixel": pixel,
+                "area_cm2": obj.area_cm2,
+                "area_source": area.get("source") or ("file or upload" if obj.area_cm2 else ""),
+                "area_sources_disagree": bool(area.get("disagree")),
+                "irradiance_mw_cm2": obj.irradiance_mw_cm2,
+                "warnings": list(meta.get("warnings") or [])[:20],
+            }
+        )
 
     def get_results(self, obj) -> dict | None:
         results = self.context.get("results")

@@ -39,6 +39,34 @@
     r.status.className = "status " + value;
     r.error.textContent = message || "";
   }
+  // A refusal as a sentence: the server's message, else the first field error, never JSON.
+  function problem(data, status) {
+    if (data.error) return data.error;
+    if (data.detail) return data.detail;
+    for (const [field, messages] of Object.entries(data)) {
+      const text = Array.isArray(messages) ? messages.join(" ") : String(messages);
+      return field === "non_field_errors" ? text : `${field}: ${text}`;
+    }
+    return `The server answered ${status}.`;
+  }
+  // What reading the file found, in one line: the reader, curves, pixel, area and its source.
+  function foundText(data) {
+    const f = data.found || {};
+    const parts = [];
+    if (f.reader) parts.push(`read by ${f.reader}`);
+    if (f.curves) parts.push(`${f.curves} curve${f.curves > 1 ? "s" : ""}`);
+    if (data.pixels && data.pixels.length) {
+      parts.push("pixels " + data.pixels.map((p) => `${p.pixel} -> ${p.device}`).join(", "));
+    } else if (f.pixel) parts.push(`pixel ${f.pixel}`);
+    if (f.area_cm2) {
+      let area = `area ${f.area_cm2} cm² (${f.area_source})`;
+      if (f.area_sources_disagree) area += ", sources disagree";
+      parts.push(area);
+    }
+    if (f.irradiance_mw_cm2) parts.push(`${f.irradiance_mw_cm2} mW/cm²`);
+    if (f.warnings && f.warnings.length) parts.push(`${f.warnings.length} warning(s): ${f.warnings[0]}`);
+    return parts.join(" · ");
+  }
   async function uploadZip(form, table, file) {
     const r = row(table, file.name);
     const body = new FormData();
@@ -54,7 +82,7 @@
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      setStatus(r, "failed", data.error || JSON.stringify(data));
+      setStatus(r, "failed", problem(data, response.status));
       return;
     }
     const c = data.counts;
@@ -99,8 +127,9 @@
       return;
     }
     if (!response.ok) {
-      let message = data.error || data.detail || JSON.stringify(data);
-      if (data.line) message += ` (line ${data.line})`;
+      let message = problem(data, response.status);
+      // The parser's message names its line already ("line 3: ..."); say it only once.
+      if (data.line && !message.includes(`line ${data.line}`)) message += ` (line ${data.line})`;
       setStatus(r, "failed", message);
       return;
     }
@@ -108,6 +137,10 @@
     r.kind.textContent = data.kind;
     r.format.textContent = data.format || "";
     setStatus(r, data.status, data.error);
+    if (!data.error) {
+      r.error.textContent = foundText(data);
+      r.error.className = "found";
+    }
   }
   function poll(table) {
     const url = table.dataset.statusUrl;
@@ -127,7 +160,8 @@
         const s = tr.querySelector("[data-status]");
         s.textContent = m.status;
         s.className = "status " + m.status;
-        tr.querySelector("[data-error]").textContent = m.error || "";
+        // Keep what the upload found; an analysis error replaces it.
+        if (m.error) tr.querySelector("[data-error]").textContent = m.error;
       });
     }, 1000);
   }

@@ -148,3 +148,32 @@ def test_the_comparison_and_the_aging_page_draw_every_figure(page, measured):
     # One scan per device: nothing to age yet, but every device has its row.
     rows = page.locator("table.data tbody tr")
     assert rows.count() == len(a.devices)
+
+
+def test_the_upload_page_says_what_each_file_was_found_to_hold_and_why_one_was_refused(
+    page, measured
+):
+    device = measured["a"].devices[1]
+    login(page, "owner", "owner-pass-123")
+    page.goto(f"{page.base}/upload/")
+    page.fill("input[name=device]", device.code)
+    page.set_input_files(
+        "#upload-input",
+        [
+            {
+                "name": "jv_example_b.csv",
+                "mimeType": "text/csv",
+                "buffer": (DATA / "synthetic" / "jv_example_b.csv").read_bytes(),
+            },
+            {"name": "empty.txt", "mimeType": "text/plain", "buffer": b"1;2;x\n"},
+        ],
+    )
+    rows = page.locator("#files tbody tr")
+    good = rows.filter(has_text="jv_example_b.csv")
+    good.locator("[data-status]").filter(has_text="succeeded").wait_for()
+    found = good.locator("td.found").inner_text()
+    assert "read by" in found and "area" in found
+    bad = rows.filter(has_text="empty.txt")
+    bad.locator("[data-status]").filter(has_text="failed").wait_for()
+    message = bad.locator("[data-error]").inner_text()
+    assert message and "{" not in message and message.count("line 1") <= 1

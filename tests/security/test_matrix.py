@@ -195,6 +195,10 @@ def classify(route: Route) -> Spec | None:
         basename, _, suffix = route.name[4:].rpartition("-")
         if basename == "measurement" and suffix in {"raw", "reanalyse", "bulk"}:
             return Spec(API_SUFFIXES[suffix], target=basename, suffix=suffix)
+        if basename == "device" and suffix == "losses":  # read-only figures of one device
+            return Spec(DETAIL, target=basename, suffix=suffix)
+        if basename == "insights" and suffix in {"variance", "importance"}:  # read-only
+            return Spec(DETAIL, target="project", suffix="insight")
         if basename in API_RESOURCES and suffix in {"list", "detail"}:
             return Spec(API_SUFFIXES[suffix], target=basename, suffix=suffix)
         return None
@@ -417,6 +421,10 @@ def _api_plan(lab, spec: Spec, route: Route) -> list[Ask]:
     if spec.suffix == "bulk":
         url = reverse(route.name, kwargs=fmt)
         return [Ask("POST", url, {"file": _zip(), "device": lab.a.devices[0].id}, write=True)]
+    if spec.suffix == "insight":  # the project is named in the query, by code
+        return [Ask("GET", f"{reverse(route.name)}?project={obj.code}&metric=pce_percent")]
+    if spec.suffix == "losses":  # its path names the device by id or code
+        return [Ask("GET", reverse(route.name, kwargs={"code": obj.code}))]
     url = reverse(route.name, kwargs={"pk": obj.pk, **fmt})
     if spec.suffix == "reanalyse":
         return [Ask("POST", url, write=True)]
@@ -526,7 +534,8 @@ def _must_show(plan: Plan, ask: Ask, persona: str, status: int) -> bool:
         return False
     if plan.spec.kind == AUTOCOMPLETE:
         return persona in WRITERS
-    raw = plan.spec.suffix == "raw" or plan.route.key == "measurement-raw"
+    # Insights answer with numbers about A, not with A's objects' names.
+    raw = plan.spec.suffix in ("raw", "insight") or plan.route.key == "measurement-raw"
     return persona in READERS and plan.spec.kind in (LIST, DETAIL) and not raw
 
 

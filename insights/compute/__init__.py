@@ -1,0 +1,1 @@
+"""Pure computations of insights: data frames in, plain results out (no Django)."""
