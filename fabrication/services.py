@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from .models import LigandExchangeRecipe, RecipeComponent
+from .models import Device, LigandExchangeRecipe, RecipeComponent
 
 # Fields that are the recipe's identity or bookkeeping, not its chemistry.
 _RECIPE_IDENTITY = {
@@ -126,11 +127,7 @@ def recipe_update(
 
 
 def device_set_status(device, *, status: str, reason: str, user) -> None:
-    """Mark a device ok, shorted or excluded; who and when are kept (and in its history)."""
-    from django.utils import timezone
-
-    from .models import Device
-
+    """Mark a device ok, kept, shorted or excluded; who and when are kept (and in history)."""
     if status not in Device.Status.values:
         raise ValidationError({"status": f"Unknown status '{status}'."})
     if status != Device.Status.OK and not reason.strip():

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.signal import savgol_coeffs
 
 from core.jsonsafe import json_safe
 
@@ -84,8 +85,7 @@ def savgol_interp(
 def _savgol_operators(window: int, polyorder: int, deriv: int) -> tuple[np.ndarray, ...]:
     """Convolution weights (scipy's own, for delta = 1) and the left and right edge
     operators, rows = output points, columns = the window's input points. Read-only."""
-    from scipy.signal import savgol_coeffs  # raises scipy's errors for impossible settings
-
+    # savgol_coeffs raises scipy's own errors for impossible settings.
     coeffs = savgol_coeffs(window, polyorder, deriv=deriv)
     # The window's positions mapped to [-1, 1], where the least-squares fit is well posed.
     scl = max((window - 1) / 2, 1.0)
