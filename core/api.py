@@ -73,6 +73,15 @@ def resolve_code_or_id(queryset: QuerySet, value) -> Model:
     raise serializers.ValidationError(f"No object with id or code '{text}' in your projects.")
 
 
+def object_or_404(queryset: QuerySet, value, message: str | None = None) -> Model:
+    """``resolve_code_or_id`` for views: the object, else 404 with the resolver's sentence, or
+    with ``message`` where echoing the typed code could name another project's object."""
+    try:
+        return resolve_code_or_id(queryset, value)
+    except serializers.ValidationError as exc:
+        raise Http404(message or str(exc.detail[0])) from exc
+
+
 class CodeOrIdField(serializers.RelatedField):
     """A foreign key written as an id or a code, read as the id.
 
@@ -141,11 +150,7 @@ class ProjectScopedViewSet(viewsets.ModelViewSet):
 
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
-        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        try:
-            obj = resolve_code_or_id(queryset, value)
-        except serializers.ValidationError as exc:
-            raise Http404(str(exc.detail[0])) from exc
+        obj = object_or_404(queryset, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         self.check_object_permissions(self.request, obj)
         return obj
 

@@ -50,8 +50,3 @@ def analysed_names() -> list[str]:
 def choices() -> list[tuple[str, str]]:
     """(name, label) pairs for model fields, forms and the API (a callable: read when used)."""
     return [(k.name, k.label) for k in (*_KINDS.values(), _ATTACHMENT)]
-
-
-def label(name: str) -> str:
-    info = get(name)
-    return info.label if info else name

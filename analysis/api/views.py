@@ -7,18 +7,18 @@ serves them per measurement for scripts that want results without the rest of th
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 
 from core.access import scoped
-from core.api import is_id, resolve_code_or_id
+from core.api import is_id, object_or_404, resolve_code_or_id
+from fabrication.models import Device
 from measurements.models import Measurement, Status
 
 from ..kinds import KINDS
-from ..selectors.losses import device_loss_figures, visible_device
+from ..selectors.losses import LOSS_DEVICE_RELATED, device_loss_figures
 from ..selectors.results import results_for
 
 
@@ -77,7 +77,7 @@ class ResultViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(ResultSerializer(rows, many=True).data)
 
     def retrieve(self, request, pk=None, **kwargs) -> Response:
-        measurement = resolve_or_404(self.get_queryset(), pk)
+        measurement = object_or_404(self.get_queryset(), pk)
         row = {
             "id": measurement.id,
             "code": measurement.code,
@@ -86,13 +86,6 @@ class ResultViewSet(viewsets.GenericViewSet):
             "results": results_for([measurement]).get(measurement.id) or {},
         }
         return Response(ResultSerializer(row).data)
-
-
-def resolve_or_404(queryset, value):
-    try:
-        return resolve_code_or_id(queryset, value)
-    except serializers.ValidationError as exc:
-        raise Http404(str(exc.detail[0])) from exc
 
 
 class DeviceLossesView(viewsets.GenericViewSet):
@@ -104,7 +97,7 @@ class DeviceLossesView(viewsets.GenericViewSet):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request, code=None, **kwargs) -> Response:
-        device = visible_device(request.user, code)
-        if device is None:
-            raise Http404("No such device in your projects.")  # never echo another's code
+        devices = scoped(Device.objects.select_related(*LOSS_DEVICE_RELATED), request.user)
+        # Never echo the typed code: it may be another project's device.
+        device = object_or_404(devices, code, "No such device in your projects.")
         return Response(device_loss_figures(device))

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -172,6 +173,37 @@ def grid_domains(n: int, gap: float = 0.08) -> list[tuple[float, float]]:
     """Split [0, 1] into n equal domains separated by `gap`."""
     width = (1 - gap * (n - 1)) / n
     return [(round(i * (width + gap), 4), round(i * (width + gap) + width, 4)) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class PanelGrid:
+    """Panels laid out `cols` to a row, every panel with its own axes and a y scale matched to
+    the first one's (conditions are compared by eye: 80 % must sit at the same height)."""
+
+    n: int
+    max_columns: int = 3
+
+    @property
+    def cols(self) -> int:
+        return max(1, min(self.n, self.max_columns))
+
+    @property
+    def rows(self) -> int:
+        return -(-self.n // self.cols)
+
+    def place(
+        self, layout: dict, index: int, x_title: str, y_title: str, **first_y: Any
+    ) -> tuple[tuple[str, str], tuple[float, float], tuple[float, float]]:
+        """Write panel `index`'s axes into `layout`: (axis ids, x domain, y domain). The y
+        title is written once per row: on matched axes it would run into the neighbour."""
+        x_domain = grid_domains(self.cols, 0.06)[index % self.cols]
+        y_domain = grid_domains(self.rows, 0.2)[::-1][index // self.cols]
+        ids = axis_ids(index)
+        y_extra = {"matches": "y"} if index else first_y
+        layout[layout_key(ids[0])] = axis(x_title, domain=x_domain, anchor=ids[1])
+        title = y_title if index % self.cols == 0 else ""
+        layout[layout_key(ids[1])] = axis(title, domain=y_domain, anchor=ids[0], **y_extra)
+        return ids, x_domain, y_domain
 
 
 def axis_ids(index: int) -> tuple[str, str]:

@@ -12,16 +12,13 @@ import numpy as np
 
 from . import palette
 from ._common import (
+    PanelGrid,
     aligned,
-    axis,
-    axis_ids,
     base_layout,
     empty_figure,
     figure,
     floats,
-    grid_domains,
     json_floats,
-    layout_key,
     safe_text,
 )
 
@@ -210,12 +207,10 @@ def aging_figure(panels: Sequence[dict], metric: str = "pce") -> dict:
     y_title = f"Normalised {label} (%)"
     if not panels:
         return empty_figure("No aging series selected", X_TITLE, y_title)
-    cols = min(len(panels), MAX_COLUMNS)
-    rows = -(-len(panels) // cols)
-    x_domains, y_domains = grid_domains(cols, 0.06), grid_domains(rows, 0.2)[::-1]
+    grid = PanelGrid(len(panels), MAX_COLUMNS)
     colors = palette.colors_for(str(v["name"]) for p in panels for v in p["variants"])
     layout = base_layout(
-        height=420 * rows,
+        height=420 * grid.rows,
         legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},
         shapes=[],
         annotations=[],
@@ -223,19 +218,11 @@ def aging_figure(panels: Sequence[dict], metric: str = "pce") -> dict:
     data: list[dict] = []
     in_legend: set[str] = set()
     for index, panel in enumerate(panels):
-        ids = axis_ids(index)
+        ids, x_domain, y_domain = grid.place(layout, index, X_TITLE, y_title)
         for variant in panel["variants"]:
             name = str(variant["name"])
             data += _variant_traces(variant, colors[name], ids, name not in in_legend, label)
             in_legend.add(name)
-        x_domain, y_domain = x_domains[index % cols], y_domains[index // cols]
-        # Shared y range: conditions are compared by eye, so 80 % must sit at the same height.
-        y_extra = {"matches": "y"} if index else {}
-        layout[layout_key(ids[0])] = axis(X_TITLE, domain=x_domain, anchor=ids[1])
-        # Matched axes share one scale, so the title is written once per row; on every panel
-        # it would run into the neighbouring one.
-        title = y_title if index % cols == 0 else ""
-        layout[layout_key(ids[1])] = axis(title, domain=y_domain, anchor=ids[0], **y_extra)
         line, note = _reference_line(ids)
         layout["shapes"].append(line)
         layout["annotations"] += [

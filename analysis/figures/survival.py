@@ -14,15 +14,12 @@ import numpy as np
 
 from . import palette
 from ._common import (
-    axis,
-    axis_ids,
+    PanelGrid,
     base_layout,
     empty_figure,
     figure,
     floats,
-    grid_domains,
     json_floats,
-    layout_key,
     safe_text,
 )
 
@@ -136,28 +133,21 @@ def survival_figure(panels: Sequence[dict]) -> dict:
     panels = [p for p in panels if p.get("groups")]
     if not panels:
         return empty_figure("No device has two scans yet", X_TITLE, Y_TITLE)
-    cols = min(len(panels), MAX_COLUMNS)
-    rows = -(-len(panels) // cols)
-    x_domains, y_domains = grid_domains(cols, 0.06), grid_domains(rows, 0.2)[::-1]
+    grid = PanelGrid(len(panels), MAX_COLUMNS)
     colors = palette.colors_for(str(g["name"]) for p in panels for g in p["groups"])
     layout = base_layout(
-        height=380 * rows,
+        height=380 * grid.rows,
         legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},
         annotations=[],
     )
     data: list[dict] = []
     in_legend: set[str] = set()
     for index, panel in enumerate(panels):
-        ids = axis_ids(index)
+        ids, x_domain, y_domain = grid.place(layout, index, X_TITLE, Y_TITLE, range=[0, 105])
         for group in panel["groups"]:
             name = str(group["name"])
             data += _group_traces(group, colors[name], ids, name not in in_legend)
             in_legend.add(name)
-        x_domain, y_domain = x_domains[index % cols], y_domains[index // cols]
-        y_extra = {"matches": "y"} if index else {"range": [0, 105]}
-        layout[layout_key(ids[0])] = axis(X_TITLE, domain=x_domain, anchor=ids[1])
-        title = Y_TITLE if index % cols == 0 else ""
-        layout[layout_key(ids[1])] = axis(title, domain=y_domain, anchor=ids[0], **y_extra)
         text = f"<b>{safe_text(panel.get('title', ''))}</b>"
         if panel.get("note"):
             text += f"<br>{safe_text(panel['note'])}"

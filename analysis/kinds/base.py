@@ -8,7 +8,7 @@ chunk and passes in; a kind module imports no Django and no model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +153,3 @@ def series_value(series: Series, parsed: ParsedMeasurement, key: str) -> Any:
     """A fact of the series, else of the file (per-pixel area, else the header's)."""
     value = series.metadata.get(key)
     return value if value is not None else parsed.metadata.get(key)
-
-
-def rows_of(results: dict[str, list], *kinds: str) -> Sequence:
-    return [r for kind in kinds for r in results.get(kind, [])]

@@ -42,17 +42,3 @@ def export_or_none(request: HttpRequest, name: str, groups: Groups) -> HttpRespo
     return table_response(
         f"{name}-devices", dashboards.DEVICE_COLUMNS, dashboards.device_table(groups), fmt
     )
-
-
-def distribution_context(request: HttpRequest, groups: Groups) -> dict[str, Any]:
-    """Statistics, tests, figures and excluded devices of groups (templates/_distributions)."""
-    per = "substrate" if request.GET.get("per") == "substrate" else "device"
-    return {
-        "stats": dashboards.group_stats(groups),
-        "tests": dashboards.significance(groups, "pce_percent", per),
-        "per": per,
-        "figs": dashboards.distribution_figures(groups),
-        "direction": direction(request),
-        "excluded": dashboards.excluded_devices(groups),
-        "unmeasured": dashboards.unmeasured_count(groups),
-    }

@@ -12,10 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
-from rest_framework import serializers
 
-from core.access import scoped
-from core.api import resolve_code_or_id
 from fabrication.models import Device
 from measurements.models import Status
 
@@ -23,6 +20,8 @@ from ..compute.constants import HC_EV_NM
 from ..compute.losses import LossInputs, choose_bandgap, device_losses
 from ..models import EQEResult, IntensityResult, JVResult, PLResult
 
+# What the loss figures read of the device's lineage, joined when the device is read.
+LOSS_DEVICE_RELATED = ("substrate__variant__ink__synthesis",)
 TEMPERATURE_C = 25.0  # the detailed-balance convention; the lab's cells are measured near it
 
 
@@ -66,18 +65,9 @@ def _eqe_curve(eqe: EQEResult | None) -> tuple[list | None, list | None]:
     ]
 
 
-def visible_device(user, code_or_id: str) -> Device | None:
-    """The device by id or code among the user's projects; None when it is not one of them
-    (another project's device is as unknown as a missing one)."""
-    try:
-        return resolve_code_or_id(scoped(Device.objects.all(), user), code_or_id)
-    except serializers.ValidationError:
-        return None
-
-
 def device_loss_figures(device: Device) -> dict[str, Any]:
-    """The loss figures of one device (the API's contract keys), each with its sources."""
-    device = Device.objects.select_related("substrate__variant__ink__synthesis").get(pk=device.pk)
+    """The loss figures of one device (the API's contract keys), each with its sources; the
+    device read with LOSS_DEVICE_RELATED."""
     ink = device.substrate.variant.ink
     synthesis = ink.synthesis if ink is not None else None
     jv = _first_light_jv(device)
