@@ -175,6 +175,36 @@ def grid_domains(n: int, gap: float = 0.08) -> list[tuple[float, float]]:
     return [(round(i * (width + gap), 4), round(i * (width + gap) + width, 4)) for i in range(n)]
 
 
+def band(
+    name: str,
+    group: str,
+    x: Any,
+    upper: Any,
+    lower: Any,
+    color: str,
+    alpha: float,
+    ids: tuple[str, str],
+) -> dict:
+    """A shaded band between `upper` and `lower` (spread, confidence), in the legend group of
+    its curve, never hovered."""
+    x = floats(x)
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": json_floats(np.concatenate([x, x[::-1]])),
+        "y": json_floats(np.concatenate([floats(upper), floats(lower)[::-1]])),
+        "fill": "toself",
+        "fillcolor": palette.rgba(color, alpha),
+        "line": {"width": 0},
+        "hoverinfo": "skip",
+        "legendgroup": group,
+        "showlegend": False,
+        "xaxis": ids[0],
+        "yaxis": ids[1],
+    }
+
+
 @dataclass(frozen=True)
 class PanelGrid:
     """Panels laid out `cols` to a row, every panel with its own axes and a y scale matched to

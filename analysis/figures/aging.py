@@ -14,6 +14,7 @@ from . import palette
 from ._common import (
     PanelGrid,
     aligned,
+    band,
     base_layout,
     empty_figure,
     figure,
@@ -40,21 +41,7 @@ def _band_trace(
     std = np.where(np.isfinite(std), std, 0.0)  # a time point with one device has no spread
     keep = np.isfinite(mean) & np.isfinite(hours)
     h, upper, lower = hours[keep], (mean + std)[keep], (mean - std)[keep]
-    return {
-        "type": "scatter",
-        "name": f"{name} ± std",
-        "mode": "lines",
-        "x": json_floats(np.concatenate([h, h[::-1]])),
-        "y": json_floats(np.concatenate([upper, lower[::-1]])),
-        "fill": "toself",
-        "fillcolor": palette.rgba(color, 0.18),
-        "line": {"width": 0},
-        "hoverinfo": "skip",
-        "legendgroup": name,
-        "showlegend": False,
-        "xaxis": ids[0],
-        "yaxis": ids[1],
-    }
+    return band(f"{name} ± std", name, h, upper, lower, color, 0.18, ids)
 
 
 def _devices_trace(devices: Sequence[dict], name: str, color: str, ids, legend: bool) -> dict:

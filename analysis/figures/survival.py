@@ -15,6 +15,7 @@ import numpy as np
 from . import palette
 from ._common import (
     PanelGrid,
+    band,
     base_layout,
     empty_figure,
     figure,
@@ -44,21 +45,16 @@ def _band(group: dict, name: str, color: str, ids) -> dict | None:
     # until the next time.
     step_h = np.repeat(h, 2)[1:]
     step_low, step_high = np.repeat(low, 2)[:-1], np.repeat(high, 2)[:-1]
-    return {
-        "type": "scatter",
-        "mode": "lines",
-        "name": f"{name}: 95 % CI",
-        "x": json_floats(np.concatenate([step_h, step_h[::-1]])),
-        "y": json_floats(np.concatenate([step_high, step_low[::-1]])),
-        "fill": "toself",
-        "fillcolor": palette.rgba(color, 0.15),
-        "line": {"width": 0},
-        "hoverinfo": "skip",
-        "legendgroup": name,
-        "showlegend": False,
-        "xaxis": ids[0],
-        "yaxis": ids[1],
-    }
+    return band(
+        f"{name}: 95 % CI",
+        name,
+        step_h,
+        step_high,
+        step_low,
+        color,
+        0.15,
+        ids,
+    )
 
 
 def _summary(group: dict) -> str:
