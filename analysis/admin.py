@@ -18,7 +18,7 @@ class StabilityStudyAdmin(ProjectScopedAdmin):
         "started_at",
     ]
     list_filter = ["project", "atmosphere", "isos_protocol"]
-    search_fields = ["code", "name", "notes"]
+    search_fields = ["code", "name", "notes", "devices__code"]
     # Devices offered are those of the user's writable projects (ProjectScopedAdmin); the form
     # refuses a device of another project than the study's.
-    filter_horizontal = ["devices"]
+    autocomplete_fields = ["devices"]  # a study picks a few pixels among thousands

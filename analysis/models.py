@@ -7,9 +7,11 @@ plots, so pages never re-read raw files. Rows are replaced, never duplicated, pe
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from core.models import ProjectOwned
-from fabrication.models import Device
+from fabrication.models import Device, Synthesis
 from measurements.models import Measurement
 
 from .kinds import KINDS
@@ -144,3 +146,89 @@ class StabilityStudy(ProjectOwned):
 
     class Meta(ProjectOwned.Meta):
         verbose_name_plural = "stability studies"
+
+
+class SpectralReference(ProjectOwned):
+    """One of the two files the IEC 60904-7 spectral mismatch factor needs, uploaded once per
+    project (docs/loss-analysis.md): the reference cell's spectral response, or the solar
+    simulator's measured spectrum. The latest of each kind in a project applies to its devices;
+    the file is kept as parsed (wavelength and value), with its name and sha256."""
+
+    class Kind(models.TextChoices):
+        REFERENCE_SR = "reference_sr", "Reference cell spectral response"
+        LAMP_SPECTRUM = "lamp_spectrum", "Solar simulator spectrum"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    wavelength_nm = models.JSONField(default=list)
+    values = models.JSONField(default=list, help_text="A/W for a response, any scale for a lamp")
+    unit = models.CharField(max_length=12, blank=True)
+    notes = models.JSONField(default=list, help_text="how the file was read")
+
+    class Meta(ProjectOwned.Meta):
+        ordering = ["-created_at", "-id"]
+
+
+class DeviceLoss(models.Model):
+    """A device's stored loss analysis (issue 16): what ``selectors.losses`` computes from its
+    lineage (first light J-V, latest EQE and ideality, its synthesis's 1S and PL, the project's
+    spectral references), written by the analysis pipeline whenever one of those inputs is
+    stored, so the loss pages read 10,000 rows instead of computing 10,000 analyses. The figures
+    the pages summarise and plot are columns (units in their names); ``figures`` is the full
+    row, the API's answer. Scoped through its device (every read filters devices first)."""
+
+    device = models.OneToOneField(
+        Device, on_delete=models.CASCADE, primary_key=True, related_name="loss"
+    )
+    analysis_version = models.CharField(max_length=40)
+    computed_at = models.DateTimeField()
+    figures = models.JSONField(default=dict, help_text="the full loss row, as the API answers")
+    # The device's EQE, whose curve the EQE-over-absorbance plot reads for the best device.
+    eqe_result = models.ForeignKey(
+        EQEResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the device table export lists beside the figures, without decoding ``figures``.
+    flags = models.JSONField(default=list)
+    reasons = models.JSONField(default=dict, help_text="<key>_reason of each missing figure")
+    bandgap_source = models.CharField(max_length=20, blank=True)
+    absorbance_1s_nm = models.FloatField(null=True)
+    bandgap_ev = models.FloatField(null=True)
+    sq_pce_percent = models.FloatField(null=True)
+    sq_voc_v = models.FloatField(null=True)
+    sq_ff = models.FloatField(null=True)
+    sq_jsc_ma_cm2 = models.FloatField(null=True)
+    voc_deficit_v = models.FloatField(null=True)
+    voc_over_sq = models.FloatField(null=True)
+    voc_rad_v = models.FloatField(null=True)
+    delta_voc_nonrad_v = models.FloatField(null=True)
+    urbach_mev = models.FloatField(null=True)
+    ff_ideal = models.FloatField(null=True)
+    ff_resistive = models.FloatField(null=True)
+    jsc_loss_ma_cm2 = models.FloatField(null=True)
+    jsc_eqe_shortfall_ma_cm2 = models.FloatField(null=True)
+    jsc_jv_eqe_mismatch_ma_cm2 = models.FloatField(null=True)
+    mismatch_factor = models.FloatField(null=True)
+    jsc_corrected_ma_cm2 = models.FloatField(null=True)
+    voc_v = models.FloatField(null=True)
+    jsc_ma_cm2 = models.FloatField(null=True)
+    ff = models.FloatField(null=True)
+    pce_percent = models.FloatField(null=True)
+    ideality_factor = models.FloatField(null=True)
+
+
+@receiver(post_save, sender=Synthesis)
+def _synthesis_optics_changed(sender, instance: Synthesis, update_fields=None, **kwargs) -> None:
+    """A synthesis's 1S (pinned by a person, or propagated from its absorbance) is an input of
+    its devices' losses: their stored rows are marked outdated (one UPDATE), rebuilt when read
+    or by the pipeline's refresh."""
+    if kwargs.get("created") or kwargs.get("raw"):
+        return
+    if update_fields is not None and not set(update_fields) & _SYNTHESIS_LOSS_INPUTS:
+        return
+    DeviceLoss.objects.filter(device__substrate__variant__ink__synthesis=instance).update(
+        analysis_version=""
+    )
+
+
+_SYNTHESIS_LOSS_INPUTS = {"measured_exciton_peak_nm", "exciton_measurement_code", "code"}

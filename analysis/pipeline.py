@@ -20,11 +20,11 @@ import time
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 
 from fabrication.models import Synthesis
-from measurements import lifecycle, parsers
+from measurements import lifecycle, parsers, profiles
 from measurements.models import Measurement
 from measurements.selectors import raw_bytes
 
@@ -32,6 +32,7 @@ from . import compute
 from .kinds import KINDS, AnalysisContext, AnalysisError, RowSpec, Thresholds, analyse_parsed
 from .kinds import dependents_of as kinds_dependent_on
 from .models import RESULT_MODELS, AbsorbanceResult, JVResult
+from .selectors.losses import refresh_losses
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +143,7 @@ def _irfs(measurements: list[Measurement]) -> dict[int, tuple]:
         if wanted[irf.id] != irf.project_id:
             continue  # another project's measurement is never read
         try:
-            parsed = parsers.parse(
-                raw_bytes(irf), filename=irf.original_filename, kind="trpl",
-                format=irf.format or None,
-            )  # fmt: skip
+            parsed = profiles.parse_stored(irf, raw_bytes(irf))
         except (parsers.ParseError, OSError):
             continue  # the kind flags irf_not_available
         columns = parsed.series[0].columns
@@ -157,12 +155,8 @@ def _analyse(measurement: Measurement, context: AnalysisContext) -> list[RowSpec
     """The result rows, or the reason the file cannot be analysed (stored as the error)."""
     try:
         data = raw_bytes(measurement)
-        parsed = parsers.parse(
-            data,
-            filename=measurement.original_filename,
-            kind=measurement.kind,
-            format=measurement.format or None,
-        )
+        # As read at upload: by the instrument profile version that read it, if one did.
+        parsed = profiles.parse_stored(measurement, data)
         return analyse_parsed(parsed, context)
     except (parsers.ParseError, AnalysisError) as exc:
         return str(exc)
@@ -227,6 +221,8 @@ def _replace_results(analysed: list[tuple[Measurement, list[RowSpec]]]) -> None:
         model.objects.bulk_create(rows)
     _propagate(analysed)
     _pair_hysteresis([m for m, _ in analysed if m.kind == "jv" and m.device_id])
+    # Before the dependents are queued again (queued, they would not count as inputs).
+    _refresh_losses([m for m, _ in analysed])
     _refresh_dependents([m for m, _ in analysed])
 
 
@@ -267,6 +263,23 @@ def _propagate(analysed: list[tuple[Measurement, list[RowSpec]]]) -> None:
                 "updated_at",
             ]
         )
+
+
+def _refresh_losses(stored: list[Measurement]) -> None:
+    """Store again the loss rows (issue 16) of the devices whose inputs were just stored: the
+    device's own measurements, and every device of a synthesis whose absorbance or PL (in
+    solution or film) was stored. Once per device for the whole chunk."""
+    device_ids = {m.device_id for m in stored if m.device_id}
+    synthesis_ids = {m.synthesis_id for m in stored if m.synthesis_id}
+    synthesis_ids |= {m.film.synthesis_id for m in stored if m.film_id and not m.device_id}
+    if not device_ids and not synthesis_ids:
+        return
+    try:
+        # A savepoint: a loss row that cannot be computed must not fail the measurements.
+        with transaction.atomic():
+            refresh_losses(device_ids, synthesis_ids - {None})
+    except Exception:
+        log.exception("loss rows of devices %s / syntheses %s", device_ids, synthesis_ids)
 
 
 def _pair_hysteresis(stored: list[Measurement]) -> None:

@@ -35,6 +35,11 @@ def _configure(given_db: str, given_broker: str) -> tuple[services.BenchDatabase
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # DEBUG off links fingerprinted static names, which need the manifest production builds
+    # (the same staticfiles/ as `make run`; compressed copies already there are reused).
+    call_command("collectstatic", interactive=False, verbosity=0)
     return db, broker, media
 
 

@@ -53,6 +53,14 @@ def _scoped_choices(model, user, roles=READ_ROLES) -> QuerySet:
     return model.objects.all()
 
 
+# Facts the admin sets itself: shown on a change form, never an input.
+AUTOMATIC_FIELDS = ("created_by", "created_at", "updated_at")
+
+
+def _has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
+
+
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):
     """A raw-id box names the object whose id it holds: only one of the field's choices, or
     typing any id into a form would show any project's object's name."""
@@ -256,7 +264,26 @@ class ProjectScopedAdmin(MissingIs404, SimpleHistoryAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and self.project_field == "project" and "project" not in fields:
             fields.append("project")  # moving an object would leave its children behind
+        if obj is not None and _has_field(self.model, "created_by"):
+            # Who created it is a fact the admin records (save_model), never typed by hand.
+            fields += [f for f in AUTOMATIC_FIELDS if f not in fields]
         return fields
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if obj is None and _has_field(self.model, "created_by"):
+            exclude.append("created_by")  # a new object is created by whoever saves it
+        return exclude
+
+    def save_formset(self, request, form, formset, change):
+        # Rows added inline are created by the same person as the object they are added to.
+        for row in formset.save(commit=False):
+            if row.pk is None and _has_field(type(row), "created_by") and not row.created_by_id:
+                row.created_by = request.user
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+        formset.save_m2m()
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request.user, field=self.project_field)

@@ -4,4 +4,8 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("tokens/", views.tokens, name="tokens")]
+urlpatterns = [
+    path("tokens/", views.tokens, name="tokens"),
+    path("design/", views.design, name="design"),
+    path("favicon.ico", views.favicon, name="favicon"),
+]

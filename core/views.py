@@ -1,4 +1,4 @@
-"""Pages of the shared plumbing: a user's own API tokens."""
+"""Pages of the shared plumbing: a user's own API tokens, the style guide, the favicon."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
 from .models import ApiToken
@@ -58,3 +60,21 @@ def tokens(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+def design(request: HttpRequest) -> HttpResponse:
+    """The style guide: every component of static/css/cqdlab.css on one page (docs/design.md)."""
+    return render(
+        request,
+        "core/design.html",
+        {"groups": ["target", "control", *(f"{i}" for i in range(1, 9)), "excluded"]},
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that link none (JSON, the browsable API):
+    the fingerprinted icon, so it is never a 404."""
+    return redirect(static("favicon.ico"))

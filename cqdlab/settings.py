@@ -8,16 +8,11 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _plotly_dir() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data"
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -44,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver (`make run`) leaves /static/ to whitenoise as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
@@ -58,14 +55,17 @@ INSTALLED_APPS = [
     "measurements",
     "analysis",
     "insights",
+    # Notes, photos, labels, /scan/ and search (above measurements, below analysis).
+    "notebook",
+    "exchange",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "cqdlab.middleware.UploadSizeLimitMiddleware",
     # Serves static files (plotly.js included) from gunicorn too: the lab network may be closed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cqdlab.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,14 +125,25 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-# plotly.js is served from the installed plotly package: the lab's network may be closed.
-STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", _plotly_dir())]
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js from the installed plotly package: the lab's network may be closed.
+    "cqdlab.staticfiles.PlotlyFinder",
+]
 # Media on S3-compatible storage (MinIO, Ceph, AWS) when MEDIA_STORAGE=s3; needs
 # the AWS_* variables (django-storages[s3] is a locked dependency; see docs/scaling.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Fingerprinted names, gzip and brotli copies (cqdlab/staticfiles.py; tests link plain names).
+    "staticfiles": {"BACKEND": "cqdlab.staticfiles.StaticStorage"},
 }
+# Fingerprinted files are cached for ten years ("immutable"); anything linked by its plain name
+# for an hour, so a deploy reaches every browser soon (never cached while developing).
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
+# Source maps are read by developer tools only: not worth a minute of brotli per collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 if env_str("MEDIA_STORAGE", "filesystem") == "s3":
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -176,6 +187,9 @@ MAX_ZIP_UNPACKED_MB = env_int("MAX_ZIP_UNPACKED_MB", 10 * MAX_UPLOAD_MB)
 MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)
 # Members of one zip (folders not counted).
 MAX_ZIP_FILES = env_int("MAX_ZIP_FILES", 5000)
+# Photos on notes: bytes and pixels (a decompression bomb is refused before it is decoded).
+NOTE_IMAGE_MAX_MB = env_int("NOTE_IMAGE_MAX_MB", 20)
+NOTE_IMAGE_MAX_MEGAPIXELS = env_int("NOTE_IMAGE_MAX_MEGAPIXELS", 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("measurements.urls")),
     path("", include("fabrication.urls")),
     path("", include("core.urls")),
+    path("", include("insights.urls")),
+    path("", include("notebook.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("cqdlab.api_urls")),

@@ -361,6 +361,7 @@ def create_demo_fabrication() -> DemoFabrication:
                 dots_volume_ml=1.0,
                 precursor_volume_ml=5.0,
                 ratio="1:5 v/v",
+                exchange_time_min=5.0,
                 wash_count=2,
                 centrifuge_rpm=6000,
                 centrifuge_time_s=300,

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 
 from core.access import can_write
 from core.admin import ProjectScopedAdmin, ScopedInline
@@ -28,6 +29,7 @@ from .models import (
     SynthesisPrecursor,
     Variant,
 )
+from .models.batches import PIXEL_LAYOUT
 
 
 @admin.register(Chemical)
@@ -40,6 +42,7 @@ class ChemicalAdmin(ProjectScopedAdmin):
 class PrecursorInline(ScopedInline):
     model = SynthesisPrecursor
     fields = ["order", "chemical", "name", "amount", "unit", "role"]
+    autocomplete_fields = ["chemical"]
 
 
 @admin.register(Synthesis)
@@ -55,7 +58,8 @@ class SynthesisAdmin(ProjectScopedAdmin):
         "operator",
     ]
     list_filter = ["project", "method", "material", "date"]
-    search_fields = ["code", "name", "notes"]
+    search_fields = ["code", "name", "notes", "material", "precursors__chemical__name"]
+    list_select_related = ["project", "operator"]
     date_hierarchy = "date"
     inlines = [PrecursorInline]
 
@@ -63,6 +67,7 @@ class SynthesisAdmin(ProjectScopedAdmin):
 class ComponentInline(ScopedInline):
     model = RecipeComponent
     fields = ["order", "chemical", "name", "amount", "unit", "role"]
+    autocomplete_fields = ["chemical"]
 
     def _frozen(self, obj) -> bool:
         return bool(obj and obj.pk and obj.is_used)
@@ -98,12 +103,24 @@ class RecipeAdmin(ProjectScopedAdmin):
         "components__name",
         "components__chemical__name",
     ]
-    readonly_fields = ["code", "version", "previous_version"]
+    readonly_fields = ["code", "version", "previous_version", "version_state"]
     inlines = [ComponentInline]
     actions = ["new_version", "duplicate"]
     change_form_template = "admin/fabrication/recipe_change_form.html"
     fieldsets = [
-        (None, {"fields": ["project", "family_code", "code", "version", "previous_version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "project",
+                    "family_code",
+                    "code",
+                    "version",
+                    "previous_version",
+                    "version_state",
+                ]
+            },
+        ),
         ("Chemistry", {"fields": ["name", "ligand_family", "quasi2d_n", "solvent"]}),
         (
             "Work-up",
@@ -131,6 +148,17 @@ class RecipeAdmin(ProjectScopedAdmin):
     @admin.display(description="frozen", boolean=True)
     def frozen(self, obj) -> bool:
         return obj._runs > 0
+
+    @admin.display(description="state")
+    def version_state(self, obj) -> str:
+        # A used version is history, not a fault: said plainly, with what to do instead.
+        if obj is None or not obj.pk:
+            return "new: editable until a run uses it"
+        runs = obj.runs.count()
+        if runs:
+            plural = "s" if runs != 1 else ""
+            return f"frozen (used by {runs} run{plural}) — create a new version to change"
+        return "editable: no run uses this version yet"
 
     def has_change_permission(self, request, obj=None):
         # A used version is history: it can be viewed and copied into a new version, not edited.
@@ -204,6 +232,7 @@ class RunAdmin(ProjectScopedAdmin):
         "ink_concentration_mg_ml",
     ]
     list_filter = ["project", "recipe__ligand_family", "colloidal_stability", "date"]
+    date_hierarchy = "date"
     search_fields = ["code", "synthesis__code", "recipe__code", "observations"]
     list_select_related = ["project", "synthesis", "recipe"]
     autocomplete_fields = ["synthesis", "recipe"]
@@ -211,7 +240,7 @@ class RunAdmin(ProjectScopedAdmin):
 
 @admin.register(LayerRecipe)
 class LayerRecipeAdmin(ProjectScopedAdmin):
-    list_display = ["code", "name", "role", "material", "method", "thickness_nm"]
+    list_display = ["code", "name", "role", "material", "method", "thickness_nm", "project"]
     list_filter = ["project", "role", "method"]
     search_fields = ["code", "name", "material"]
 
@@ -234,25 +263,34 @@ class StackLayerInline(ScopedInline):
         "anneal_atmosphere",
         "thickness_nm",
     ]
+    autocomplete_fields = ["layer_recipe", "ink"]
 
 
 @admin.register(Stack)
 class StackAdmin(ProjectScopedAdmin):
-    list_display = ["code", "name", "project"]
+    list_display = ["code", "name", "layer_count", "project"]
     list_filter = ["project"]
     search_fields = ["code", "name", "layers__material"]
     inlines = [StackLayerInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_layers=Count("layers"))
+
+    @admin.display(description="layers", ordering="_layers")
+    def layer_count(self, obj) -> int:
+        return obj._layers
 
 
 class VariantInline(ScopedInline):
     model = Variant
     fields = ["code", "name", "role", "stack", "ink", "project"]
+    autocomplete_fields = ["stack", "ink"]
 
 
 @admin.register(Batch)
 class BatchAdmin(ProjectScopedAdmin):
-    list_display = ["code", "name", "date", "operator", "variant_count", "project"]
-    list_filter = ["project", "date"]
+    list_display = ["code", "name", "state", "date", "operator", "variant_count", "project"]
+    list_filter = ["project", "state", "date"]
     search_fields = ["code", "name", "description"]
     date_hierarchy = "date"
     inlines = [VariantInline]
@@ -268,37 +306,106 @@ class BatchAdmin(ProjectScopedAdmin):
 @admin.register(Variant)
 class VariantAdmin(ProjectScopedAdmin):
     list_display = ["code", "name", "role", "batch", "ink", "stack"]
-    list_filter = ["project", "role", "ink__recipe__ligand_family"]
-    search_fields = ["code", "name", "batch__code"]
+    list_filter = ["project", "role", "ink__recipe__ligand_family", "batch"]
+    search_fields = ["code", "name", "batch__code", "ink__code", "ink__recipe__ligand_family"]
     list_select_related = ["project", "batch", "ink", "stack"]
+    autocomplete_fields = ["batch", "stack", "ink"]
 
 
-class DeviceInline(ScopedInline):
+# Help beside a device's inputs: the code scheme and the layout the form checks (Device.clean).
+DEVICE_HELP = {
+    "code": "batch/substrate/pixel, e.g. B2025-06-16/S1/P4: the substrate's code, a slash, "
+    "the pixel",
+    "pixel": f"one of {PIXEL_LAYOUT[0]}..{PIXEL_LAYOUT[-1]}, as on the substrate's mask",
+    "active_area_cm2": "the pixel's active area in cm², e.g. 0.049",
+    "mask_area_cm2": "the aperture of the shadow mask in cm², if one was used",
+    "status_reason": "why it is kept, shorted or excluded (required unless OK)",
+}
+
+
+class DeviceHelp:
+    """Admin mixin: the device fields' help texts (DEVICE_HELP)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in DEVICE_HELP:
+            field.help_text = DEVICE_HELP[db_field.name]
+        return field
+
+
+class DeviceInline(DeviceHelp, ScopedInline):
     model = Device
-    fields = ["code", "pixel", "active_area_cm2", "status", "status_reason", "project"]
+    fields = [
+        "code",
+        "pixel",
+        "active_area_cm2",
+        "status",
+        "status_reason",
+        "status_set_by",
+        "status_set_at",
+        "project",
+    ]
+    readonly_fields = ["status_set_by", "status_set_at"]
+
+
+def _record_status_change(request, device: Device, changed: list[str]) -> None:
+    """Who set a device's status and when are recorded, never typed (as device_set_status)."""
+    if {"status", "status_reason"} & set(changed):
+        device.status_set_by = request.user
+        device.status_set_at = timezone.now()
 
 
 @admin.register(Substrate)
 class SubstrateAdmin(ProjectScopedAdmin):
-    list_display = ["code", "label", "batch", "variant", "material"]
-    list_filter = ["project", "batch"]
-    search_fields = ["code", "batch__code"]
+    list_display = ["code", "label", "batch", "variant", "material", "device_count"]
+    list_filter = ["project", "batch", "variant__role"]
+    search_fields = ["code", "label", "batch__code", "variant__code"]
     inlines = [DeviceInline]
     list_select_related = ["project", "batch", "variant"]
+    autocomplete_fields = ["batch", "variant"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_devices=Count("devices"))
+
+    @admin.display(description="devices", ordering="_devices")
+    def device_count(self, obj) -> int:
+        return obj._devices
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Device:
+            for row in formset.forms:
+                if row.has_changed() and not formset._should_delete_form(row):
+                    _record_status_change(request, row.instance, row.changed_data)
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Device)
-class DeviceAdmin(ProjectScopedAdmin):
-    list_display = ["code", "pixel", "substrate", "active_area_cm2", "status", "status_reason"]
+class DeviceAdmin(DeviceHelp, ProjectScopedAdmin):
+    list_display = [
+        "code",
+        "pixel",
+        "substrate",
+        "active_area_cm2",
+        "status",
+        "status_reason",
+        "status_set_by",
+        "status_set_at",
+    ]
     list_filter = ["project", "status", "substrate__batch", "substrate__variant__role"]
-    search_fields = ["code", "substrate__code", "status_reason"]
-    list_select_related = ["project", "substrate"]
-    raw_id_fields = ["substrate"]
+    search_fields = ["code", "substrate__code", "substrate__batch__code", "status_reason"]
+    list_select_related = ["project", "substrate", "status_set_by"]
+    autocomplete_fields = ["substrate"]
+    readonly_fields = ["status_set_by", "status_set_at"]
+
+    def save_model(self, request, obj, form, change):
+        _record_status_change(request, obj, form.changed_data)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Film)
 class FilmAdmin(ProjectScopedAdmin):
     list_display = ["code", "name", "substrate_material", "synthesis", "ink", "thickness_nm"]
     list_filter = ["project", "substrate_material"]
-    search_fields = ["code", "name", "notes"]
+    search_fields = ["code", "name", "notes", "synthesis__code", "ink__code"]
     list_select_related = ["project", "synthesis", "ink"]
+    autocomplete_fields = ["synthesis", "ink", "batch", "stack"]

@@ -48,6 +48,10 @@ class ReportLine:
     measurement_id: int | None = None
     kind: str = ""
     message: str = ""
+    # What read it (a reader or "profile <name> v<n>") and where it went, for the report's links.
+    format: str = ""
+    target_type: str = ""
+    target_id: int | None = None
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -308,6 +312,9 @@ def _import_one(user, name, reader, manifest, default_target, finder, line) -> N
     line.status = "created" if created else "duplicate"
     line.measurement_id = measurement.id
     line.kind = measurement.kind
+    line.format = measurement.format
+    line.target_type = measurement.target_type
+    line.target_id = target.pk
 
 
 def import_zip(

@@ -4,6 +4,7 @@ not compute without importing it (analysis depends on measurements, never the re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .models import Measurement
 
@@ -26,3 +27,26 @@ def provide_results(function: ResultsFor) -> None:
 def results_for(measurements: Iterable[Measurement]) -> dict[int, dict | None]:
     """The API's ``results`` per measurement id (None until it has any)."""
     return _results_for(list(measurements))
+
+
+PreviewAnalysis = Callable[[str, Any, dict], dict]
+
+
+def _no_preview(kind: str, parsed: Any, conditions: dict) -> dict:
+    return {"available": False, "rows": [], "error": "no analysis is installed"}
+
+
+_preview_analysis: PreviewAnalysis = _no_preview
+
+
+def provide_preview_analysis(function: PreviewAnalysis) -> None:
+    """The analysis app hands over how a parsed file is analysed without storing anything."""
+    global _preview_analysis
+    _preview_analysis = function
+
+
+def preview_analysis(kind: str, parsed: Any, conditions: dict | None = None) -> dict:
+    """What the analysis finds in a parsed file (the teach page's live result): rows of
+    (label, [label, value, unit] figures, flags), or the reason there are none. ``conditions``:
+    area_cm2, irradiance_mw_cm2, as an upload would state them."""
+    return _preview_analysis(kind, parsed, conditions or {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -30,6 +31,50 @@ class RawFile(models.Model):
         return self.sha256[:12]
 
 
+class InstrumentProfile(ProjectOwned):
+    """A file layout a lab member taught cqdlab (``parsers.profile``): data, never code.
+
+    ``code`` is its name; ``definition`` the current version's profile, kept also in its
+    :class:`InstrumentProfileVersion` row. Editing the definition makes a new version; the old
+    ones stay, as the measurements they read point at them."""
+
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=12, blank=True, help_text="kind of data it reads")
+    version = models.PositiveIntegerField(default=1)
+    definition = models.JSONField(default=dict)
+    history = HistoricalRecords()
+
+    class Meta(ProjectOwned.Meta):
+        pass
+
+
+class InstrumentProfileVersion(models.Model):
+    """One version of a profile, frozen: what a measurement it read was read with."""
+
+    profile = models.ForeignKey(
+        InstrumentProfile, on_delete=models.CASCADE, related_name="versions"
+    )
+    version = models.PositiveIntegerField()
+    definition = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["profile", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "version"], name="profile_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile.code} v{self.version}"
+
+
 class Status(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -51,6 +96,14 @@ class Measurement(ProjectOwned):
     raw_file = models.ForeignKey(RawFile, on_delete=models.PROTECT, related_name="measurements")
     original_filename = models.CharField(max_length=255)
     format = models.CharField(max_length=40, blank=True, help_text="parser that read the file")
+    # The instrument profile version that read the file (None: a built-in reader did).
+    profile_version = models.ForeignKey(
+        InstrumentProfileVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measurements",
+    )
     measured_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Conditions: stated by the upload, else read from the file's header.
     area_cm2 = models.FloatField("area (cm²)", null=True, blank=True)

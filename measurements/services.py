@@ -22,7 +22,7 @@ from core import quantities
 from core.jsonsafe import json_safe
 from fabrication.models import Device, Film, Synthesis
 
-from . import kinds, parsers
+from . import kinds, parsers, profiles
 from .lifecycle import announce_on_commit
 from .models import Measurement, RawFile, Status
 from .parsers._labels import normalise_pixel
@@ -63,6 +63,9 @@ class UploadOptions:
     # pixels the substrate has no device for may be created (never silently).
     pixel_map: dict[str, str] = field(default_factory=dict)
     create_pixels: bool = False
+    # An instrument profile of the target's project (code or id) that must read the file;
+    # None: a matching profile reads it, else the built-in readers.
+    profile: str | None = None
 
 
 def max_upload_bytes() -> int:
@@ -108,10 +111,16 @@ class Inspection:
     # the area the file states per pixel.
     pixels: list[str] = field(default_factory=list)
     pixel_areas: dict[str, float] = field(default_factory=dict)
+    # The instrument profile version that read the file (None: a built-in reader).
+    profile_version: Any = None
 
 
-def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> Inspection:
-    """Parse the file once to refuse what cannot be read."""
+def inspect_upload(
+    data: bytes, filename: str, options: UploadOptions, project_id: int | None = None
+) -> Inspection:
+    """Parse the file once to refuse what cannot be read. With the target's project: a
+    profile the upload names reads it, else a profile of the project whose match rules the
+    file meets, else the built-in readers (``profiles``)."""
     if len(data) > max_upload_bytes():
         raise UploadError(f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.")
     if not data:
@@ -120,10 +129,7 @@ def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> Inspec
         return Inspection(kinds.ATTACHMENT)
     if options.kind and kinds.get(options.kind) is None:
         raise UploadError(f"Unknown kind '{options.kind}'.", field="kind")
-    try:
-        parsed = parsers.parse(data, filename=filename, kind=options.kind, format=options.format)
-    except parsers.ParseError as exc:
-        raise UploadError(str(exc), line=exc.line) from exc
+    parsed, version = _read(data, filename, options, project_id)
     if options.kind and parsed.kind != options.kind:
         raise UploadError(f"The file reads as {parsed.kind}, not {options.kind}.", field="kind")
     metadata = {
@@ -147,7 +153,47 @@ def inspect_upload(data: bytes, filename: str, options: UploadOptions) -> Inspec
                 areas[pixel] = quantities.check("area_cm2", area)
             except quantities.QuantityError:
                 pass  # the header check above speaks for the file's areas
-    return Inspection(parsed.kind, parsed.format, facts, metadata, pixels, areas)
+    if version is not None:
+        metadata["profile"] = {"code": version.profile.code, "version": version.version}
+    return Inspection(parsed.kind, parsed.format, facts, metadata, pixels, areas, version)
+
+
+def _read(data: bytes, filename: str, options: UploadOptions, project_id: int | None):
+    """(parsed, the profile version that read it or None). A profile the upload names must
+    read the file; a matching one reads it unless it fails where a built-in reader succeeds
+    (then a warning says so); a built-in format named by the upload skips the profiles."""
+    version = None
+    if project_id is not None and options.profile:
+        try:
+            version = profiles.named(project_id, options.profile)
+        except profiles.ProfileNotFound as exc:
+            raise UploadError(str(exc), field="profile") from exc
+    elif project_id is not None and not options.format:
+        version = profiles.matching(project_id, data, filename)
+    if version is not None:
+        try:
+            return profiles.read_with(version, data, filename, options.kind), version
+        except parsers.ParseError as exc:
+            if options.profile:
+                raise UploadError(_profile_error(version, exc), line=exc.line) from exc
+            profile_error = exc
+    try:
+        parsed = parsers.parse(data, filename=filename, kind=options.kind, format=options.format)
+    except parsers.ParseError as exc:
+        if version is not None:  # the matching profile's reason is the one the lab can fix
+            raise UploadError(
+                _profile_error(version, profile_error), line=profile_error.line
+            ) from profile_error
+        raise UploadError(str(exc), line=exc.line) from exc
+    if version is not None:
+        parsed.warnings.append(
+            f"{_profile_error(version, profile_error)}; read by the built-in {parsed.format} reader"
+        )
+    return parsed, None
+
+
+def _profile_error(version, exc: parsers.ParseError) -> str:
+    return f"instrument profile {version.profile.code} v{version.version}: {exc}"
 
 
 def _store_blob(data: bytes, sha: str) -> str:
@@ -216,7 +262,7 @@ def upload(
     stored.
     """
     options = options or UploadOptions()
-    inspection = inspect_upload(data, filename, options)
+    inspection = inspect_upload(data, filename, options, project_id=target.project_id)
     kind = inspection.kind
     info = kinds.get(kind)
     if info is None:
@@ -294,6 +340,7 @@ def _create_one(
         finished_at=None if info.analysed else timezone.now(),
         kind=inspection.kind,
         format=inspection.format,
+        profile_version=inspection.profile_version,
         original_filename=clean_filename(filename),
         measured_at=options.measured_at or facts.get("measured_at") or timezone.now(),
         area_cm2=area,

@@ -27,9 +27,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Every test stores raw files in its own folder; passwords hash fast."""
+    """Every test stores raw files in its own folder; passwords hash fast; pages link static
+    files by their plain names, as tests do not run collectstatic (the fingerprinted, compressed
+    files have their own tests in tests/foundation/test_static_files.py)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

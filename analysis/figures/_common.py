@@ -116,6 +116,11 @@ def axis(title: str, **extra: Any) -> dict:
     }
 
 
+# Log axes labelled 10^1, 10^2 ... once a decade: plotly's default writes 2, 5, 20, 50 ... with
+# "k" and "M" suffixes between them, which crowds a counts axis into noise.
+LOG_AXIS = {"type": "log", "exponentformat": "power", "dtick": 1, "minor": {"ticks": "outside"}}
+
+
 def base_layout(**extra: Any) -> dict:
     """Everything a page needs to look right, so no figure depends on `config` or a template."""
     return {
@@ -254,6 +259,12 @@ def group_key(item: dict, fallback: str = "label") -> str:
 
 def colors_by_group(items: Sequence[dict], fallback: str = "label") -> dict[str, str]:
     return palette.colors_for(group_key(item, fallback) for item in items)
+
+
+def item_color(item: dict, colors: dict[str, str], fallback: str = "label") -> str:
+    """The item's own "color" when the caller gave one (a page's stable variant colour), else
+    its group's colour in this figure."""
+    return str(item.get("color") or colors[group_key(item, fallback)])
 
 
 def aligned(item: dict, x_key: str, y_key: str, *more: str) -> list[np.ndarray]:

@@ -2,7 +2,8 @@
 
 Input panel: {"title": str, "variants": [{"name": str, "hours": [...], "mean": [...],
 "std": [...] (optional), "devices": [{"code", "url", "hours", "values"}] (optional),
-"t80_h": float | None, "t80_reference": str (optional, e.g. "first point")}]}.
+"t80_h": float | None, "t80_reference": str (optional, e.g. "first point"), "color": str
+(optional: the variant's stable colour)}]}.
 `mean`, `std` and device `values` are already normalised, in percent of the reference value.
 """
 
@@ -157,8 +158,9 @@ def _reference_line(ids) -> tuple[dict, dict]:
         "yref": ids[1],
         "y0": T80_LEVEL,
         "y1": T80_LEVEL,
-        "line": {"color": palette.REFERENCE, "width": 1, "dash": "dash"},
-        "layer": "below",
+        "line": {"color": palette.REFERENCE, "width": 1.2, "dash": "dash"},
+        # Above the gridlines: drawn below, the 80 % gridline hid it exactly.
+        "layer": "above",
     }
     note = {
         "text": "80 %",
@@ -196,9 +198,21 @@ def aging_figure(panels: Sequence[dict], metric: str = "pce") -> dict:
         return empty_figure("No aging series selected", X_TITLE, y_title)
     grid = PanelGrid(len(panels), MAX_COLUMNS)
     colors = palette.colors_for(str(v["name"]) for p in panels for v in p["variants"])
+    colors.update(
+        {str(v["name"]): v["color"] for p in panels for v in p["variants"] if v.get("color")}
+    )
     layout = base_layout(
-        height=420 * grid.rows,
-        legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},
+        height=420 * grid.rows + 60,
+        # Below the panels, grouped by variant (its mean and its devices on one row): beside
+        # them the legend took the panels' width and crowded them.
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": -0.12 / grid.rows,
+            "yanchor": "top",
+            "groupclick": "togglegroup",
+            "tracegroupgap": 4,
+        },
         shapes=[],
         annotations=[],
     )

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..compute.downsample import MAX_POINTS, downsample
+from . import palette
 from ._common import (
+    LOG_AXIS,
+    PanelGrid,
     aligned,
     axis,
     axis_ids,
@@ -19,7 +22,7 @@ from ._common import (
     empty_figure,
     figure,
     grid_domains,
-    group_key,
+    item_color,
     json_floats,
     layout_key,
     line,
@@ -80,7 +83,7 @@ def jv_figure(curves: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
     data: list[dict] = []
     j_max = 0.0
     for curve in curves:
-        color = colors[group_key(curve)]
+        color = item_color(curve, colors)
         v, j = downsample(
             *aligned(curve, "voltage_v", "current_density_ma_cm2"), max_points=max_points
         )
@@ -114,6 +117,20 @@ def jv_figure(curves: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
         yaxis=axis(J_TITLE, **y_extra),
     )
     return figure(data, layout)
+
+
+# A legend entry for the shaded window (shapes have none): without it the grey band reads as
+# a rendering glitch, not as the stretch the stabilised PCE is averaged over.
+WINDOW_LEGEND = {
+    "type": "scatter",
+    "mode": "markers",
+    "name": "Grey band: window averaged for the stabilised PCE (dotted line)",
+    "x": [None],
+    "y": [None],
+    "marker": {"symbol": "square", "size": 14, "color": "rgba(0,0,0,0.15)"},
+    "hoverinfo": "skip",
+    "showlegend": True,
+}
 
 
 def _window_shapes(trace: dict, color: str) -> list[dict]:
@@ -166,7 +183,7 @@ def mpp_figure(traces: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
     data: list[dict] = []
     shapes: list[dict] = []
     for trace in traces:
-        color = colors[group_key(trace)]
+        color = item_color(trace, colors)
         t, pce = downsample(*aligned(trace, "time_s", "pce_percent"), max_points=max_points)
         level = trace.get("stabilised_pce_percent")
         label = safe_text(trace.get("label", ""))
@@ -175,6 +192,8 @@ def mpp_figure(traces: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
             line(name, t, pce, color, "%{x:.1f} s: %{y:.2f} %<extra>%{fullData.name}</extra>")
         )
         shapes += [s for s in _window_shapes(trace, color) if s not in shapes]
+    if shapes:
+        data.append(WINDOW_LEGEND)
     layout = base_layout(
         xaxis=axis("Time (s)"), yaxis=axis("PCE (%)", rangemode="tozero"), shapes=shapes
     )
@@ -259,13 +278,76 @@ def intensity_figure(points: Sequence[dict], fit: Sequence[dict] | None = None) 
     for index, quantity in enumerate(quantities):
         ids = axis_ids(index)
         for series in points:
-            color = colors[group_key(series)]
+            color = item_color(series, colors)
             data += _intensity_traces(
                 series, fits.get(str(series.get("label", "")), {}), color, ids, quantity
             )
-        y_title, y_type = (VOC_TITLE, "linear") if quantity == "voc" else (JSC_TITLE, "log")
+        y_title, y_axis = (VOC_TITLE, {}) if quantity == "voc" else (JSC_TITLE, LOG_AXIS)
         layout[layout_key(ids[0])] = axis(
-            INTENSITY_TITLE, type="log", domain=domains[index], anchor=ids[1]
+            INTENSITY_TITLE, **LOG_AXIS, domain=domains[index], anchor=ids[1]
         )
-        layout[layout_key(ids[1])] = axis(y_title, type=y_type, anchor=ids[0])
+        layout[layout_key(ids[1])] = axis(y_title, **y_axis, anchor=ids[0])
+    return figure(data, layout)
+
+
+def hysteresis_figure(pairs: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
+    """Each forward/reverse pair in a panel of its own, the hysteresis index in its title.
+
+    Pair: {"title", "reverse": {"voltage_v", "current_density_ma_cm2"}, "forward": {...},
+    "hi_pce" (float | None), "pce_rs_percent", "pce_fs_percent" (optional)}.
+    """
+    if not pairs:
+        return empty_figure("No forward/reverse pair", V_TITLE, J_TITLE)
+    grid = PanelGrid(len(pairs), 3)
+    layout = base_layout(height=360 * grid.rows, annotations=[])
+    layout["margin"] = {**layout["margin"], "t": 70}
+    data: list[dict] = []
+    hover = "%{x:.3f} V, %{y:.2f} mA cm<sup>-2</sup><extra>%{fullData.name}</extra>"
+    for index, pair in enumerate(pairs):
+        ids, x_domain, y_domain = grid.place(layout, index, V_TITLE, J_TITLE)
+        layout[layout_key(ids[1])].update(zeroline=True, zerolinecolor="#888")
+        for direction, color, dash in (
+            ("reverse", palette.CONTROL, "solid"),
+            ("forward", palette.TARGET, "dash"),
+        ):
+            curve = pair.get(direction)
+            if not curve:
+                continue
+            v, j = downsample(
+                *aligned(curve, "voltage_v", "current_density_ma_cm2"), max_points=max_points
+            )
+            data.append(
+                line(
+                    direction,
+                    v,
+                    j,
+                    color,
+                    hover,
+                    line={"dash": dash},
+                    legendgroup=direction,
+                    showlegend=index == 0,
+                    xaxis=ids[0],
+                    yaxis=ids[1],
+                )
+            )
+        hi = pair.get("hi_pce")
+        text = safe_text(pair.get("title", ""))
+        if hi is not None:
+            text += f"<br>HI<sub>PCE</sub> = {hi:.3f}"
+            rs, fs = pair.get("pce_rs_percent"), pair.get("pce_fs_percent")
+            if rs is not None and fs is not None:
+                text += f" (PCE {rs:.2f} % rev, {fs:.2f} % fwd)"
+        layout["annotations"].append(
+            {
+                "text": text,
+                "xref": "paper",
+                "yref": "paper",
+                "x": sum(x_domain) / 2,
+                "y": y_domain[1],
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
     return figure(data, layout)

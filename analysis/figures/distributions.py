@@ -17,6 +17,7 @@ import numpy as np
 
 from . import palette
 from ._common import (
+    PanelGrid,
     axis,
     axis_ids,
     base_layout,
@@ -216,23 +217,54 @@ def _points_trace(
     }
 
 
+def included_range(groups: list[_Group]) -> tuple[float, float] | None:
+    """The y range of the included devices, padded: excluded devices must not set the axis
+    (one shorted pixel at 0.1 V squashed a 0.55-0.65 V Voc distribution to a line)."""
+    values = np.concatenate([g.included.values for g in groups] or [np.empty(0)])
+    if not values.size:
+        return None
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.12 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 0.01)
+    return lo - pad, hi + pad
+
+
 def _excluded_trace(
-    groups: list[_Group], metric: Metric, webgl: bool, ids: tuple[str, str], legend: bool
+    groups: list[_Group],
+    metric: Metric,
+    webgl: bool,
+    ids: tuple[str, str],
+    legend: bool,
+    span: tuple[float, float] | None = None,
 ) -> dict | None:
-    x, y, codes, urls, notes = [], [], [], [], []
+    """Excluded devices in their own column; those beyond the included devices' range sit on
+    the axis edge as a triangle pointing at their value (in the hover), so they are drawn
+    apart without stretching the axis."""
+    x, y, codes, urls, notes, symbols = [], [], [], [], [], []
     linked = any(g.excluded.codes is not None for g in groups)
     for position, group in enumerate(groups):
         devices = group.excluded
         n = devices.values.size
         seed = 10_000 + position
         x += _jittered(position + EXCLUDED_OFFSET, n, 0.03, seed)
-        y += json_floats(devices.values)
+        shown = devices.values
+        symbols += ["x"] * n
+        if span is not None:
+            edge = 0.02 * (span[1] - span[0])
+            below, above = shown < span[0], shown > span[1]
+            shown = np.clip(shown, span[0] + edge, span[1] - edge)
+            for k in np.flatnonzero(below | above).tolist():
+                symbols[len(symbols) - n + k] = "triangle-down" if below[k] else "triangle-up"
+        y += json_floats(shown)
         codes += devices.codes if devices.codes is not None else ["?"] * n
         urls += devices.urls if devices.urls is not None else [""] * n
-        notes += [f"{group.name}: excluded ({reason})" for reason in devices.reasons]
+        notes += [
+            f"{group.name}: excluded ({reason})<br>{metric.label}: "
+            f"{value:{metric.hover_format}} {metric.unit}"
+            for reason, value in zip(devices.reasons, devices.values.tolist(), strict=True)
+        ]
     if not y:
         return None
-    value = f"%{{hovertext}}<br>{metric.label}: %{{y:{metric.hover_format}}} {metric.unit}"
+    value = "%{hovertext}"
     links = {"text": codes, "customdata": urls} if linked else {}
     return {
         "type": "scattergl" if webgl else "scatter",
@@ -245,7 +277,12 @@ def _excluded_trace(
         **links,
         "hovertext": notes,
         "hovertemplate": (f"<b>%{{text}}</b><br>{value}" if linked else value) + "<extra></extra>",
-        "marker": {"color": palette.EXCLUDED, "symbol": "x", "size": 8, "opacity": 0.9},
+        "marker": {
+            "color": palette.EXCLUDED,
+            "symbol": symbols if len(set(symbols)) > 1 else symbols[0],
+            "size": 8,
+            "opacity": 0.9,
+        },
         "xaxis": ids[0],
         "yaxis": ids[1],
     }
@@ -254,7 +291,7 @@ def _excluded_trace(
 def _tick_label(group: _Group) -> str:
     notes = [f"n = {group.included.values.size}"]
     if group.substrates is not None:
-        notes[0] += f" ({group.substrates} substrates)"
+        notes[0] += f" ({group.substrates} substrate{'' if group.substrates == 1 else 's'})"
     if group.excluded.values.size:
         notes.append(f"{group.excluded.values.size} excluded")
     if group.missing:
@@ -263,9 +300,14 @@ def _tick_label(group: _Group) -> str:
 
 
 def _panel(
-    groups: list[_Group], metric: Metric, index: int, webgl: bool
+    groups: list[_Group],
+    metric: Metric,
+    index: int,
+    webgl: bool,
+    span: tuple[float, float] | None = None,
 ) -> tuple[list[dict], dict, dict]:
-    """Traces plus the x and y axis of one subplot; only the first subplot fills the legend."""
+    """Traces plus the x and y axis of one subplot; only the first subplot fills the legend.
+    ``span``: the y range shared with other panels (default: this panel's included devices)."""
     ids = axis_ids(index)
     legend = index == 0
     traces: list[dict] = []
@@ -273,7 +315,8 @@ def _panel(
         if group.included.values.size:
             traces.append(_stats_trace(group, position, webgl, ids))
             traces.append(_points_trace(group, position, metric, webgl, ids, legend))
-    excluded = _excluded_trace(groups, metric, webgl, ids, legend)
+    span = span or included_range(groups)
+    excluded = _excluded_trace(groups, metric, webgl, ids, legend, span)
     if excluded:
         traces.append(excluded)
     xaxis = axis(
@@ -284,13 +327,20 @@ def _panel(
         range=[-0.55, len(groups) - 0.45],
         showgrid=False,
     )
-    return traces, xaxis, axis(metric.title)
+    yaxis = axis(metric.title)
+    if span is not None:
+        # Always the included devices' range: excluded ones must not stretch it, and a flat
+        # group (every Voc 0.500 V) must not be centred in plotly's default -0.5..1.5.
+        yaxis["range"] = json_floats(span)
+    return traces, xaxis, yaxis
 
 
 def _prepared(groups: Sequence[dict], metric: str) -> list[_Group]:
     scale = _ff_scale(groups) if metric == "ff" else 1.0
     colors = palette.colors_for(str(g.get("name", "")) for g in groups)
-    return [_prepare(g, colors[str(g.get("name", ""))], scale) for g in groups]
+    # A caller that knows the group's stable key (pages: the variant's role or recipe) passes
+    # its colour; otherwise the name picks one.
+    return [_prepare(g, g.get("color") or colors[str(g.get("name", ""))], scale) for g in groups]
 
 
 def _use_webgl(groups: list[_Group]) -> bool:
@@ -333,5 +383,56 @@ def metric_grid(
         xaxis.update(domain=x_domains[index % cols], anchor=y_id)
         yaxis.update(domain=y_domains[index // cols], anchor=x_id)
         layout[layout_key(x_id)], layout[layout_key(y_id)] = xaxis, yaxis
+        data += traces
+    return figure(data, layout)
+
+
+def metric_facets(
+    facets: Sequence[tuple[str, Sequence[dict]]], metric: str, max_columns: int = 3
+) -> dict:
+    """A two-factor comparison: one panel per level of the second factor (a dot size, a
+    batch), the groups of the first factor side by side in each, one y scale for all.
+
+    Facet: (title, groups as for ``metric_distribution``). Groups of one name keep one colour
+    in every panel (give them "color", or the name picks it).
+    """
+    spec = METRICS[metric]
+    if not facets:
+        return empty_figure("No devices selected", "", spec.title)
+    every = [g for _, groups in facets for g in groups]
+    scale = _ff_scale(every) if metric == "ff" else 1.0
+    colors = palette.colors_for(str(g.get("name", "")) for g in every)
+    prepared = [
+        (title, [_prepare(g, g.get("color") or colors[str(g.get("name", ""))], scale) for g in gs])
+        for title, gs in facets
+    ]
+    flat = [g for _, groups in prepared for g in groups]
+    webgl = _use_webgl(flat)
+    span = included_range(flat)
+    grid = PanelGrid(len(prepared), max_columns)
+    layout = base_layout(height=400 * grid.rows, annotations=[])
+    layout["margin"] = {**layout["margin"], "t": 80}
+    data: list[dict] = []
+    for index, (title, groups) in enumerate(prepared):
+        traces, xaxis, yaxis = _panel(groups, spec, index, webgl, span)
+        ids, x_domain, y_domain = grid.place(layout, index, "", spec.title)
+        x_key = layout_key(ids[0])
+        for key in ("tickmode", "tickvals", "ticktext", "range", "showgrid"):
+            layout[x_key][key] = xaxis[key]
+        if index == 0 and "range" in yaxis:
+            layout[layout_key(ids[1])]["range"] = yaxis["range"]
+        layout["annotations"].append(
+            {
+                "text": f"<b>{safe_text(title)}</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": sum(x_domain) / 2,
+                "y": y_domain[1],
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
         data += traces
     return figure(data, layout)

@@ -13,7 +13,7 @@ from ._common import (
     colors_by_group,
     empty_figure,
     figure,
-    group_key,
+    item_color,
     line,
     safe_text,
 )
@@ -37,7 +37,7 @@ def mott_schottky_figure(sweeps: Sequence[dict]) -> dict:
     data: list[dict] = []
     per_area = all(s.get("area_cm2") for s in sweeps)
     for sweep in sweeps:
-        color = colors[group_key(sweep)]
+        color = item_color(sweep, colors)
         v, c = aligned(sweep, "voltage_v", "capacitance_f")
         area = sweep.get("area_cm2") if per_area else None
         c_per = c / area if area else c
@@ -79,7 +79,7 @@ def tpc_figure(traces: Sequence[dict]) -> dict:
     data = []
     hover = "%{x:.4g} µs: %{y:.4g} µA<extra>%{fullData.name}</extra>"
     for trace in traces:
-        color = colors[group_key(trace)]
+        color = item_color(trace, colors)
         t, i = aligned(trace, "time_s", "current_ua")
         name = safe_text(trace.get("label", ""))
         if trace.get("tau_us") is not None:

@@ -64,6 +64,30 @@ def colors_for(names: Iterable[str]) -> dict[str, str]:
     return result
 
 
+def key_color(key: str) -> str:
+    """The colour of a stable key (a variant's role or recipe family), the same on every page
+    and in every export whatever else is drawn beside it.
+
+    Unlike ``colors_for`` no collision moves a key to another slot: that move depends on the
+    other groups of the figure, so the same variant could change colour between the batch and
+    the comparison page. Two keys may share a slot; the legend and the x position still tell
+    them apart.
+    """
+    color = _keyword_color(key)
+    if color is not None:
+        return color
+    return OTHERS[zlib.crc32(key.strip().lower().encode()) % len(OTHERS)]
+
+
+def variant_key(role: str | None, recipe_family: str | None, fallback: str = "") -> str:
+    """What a variant's colour follows: its role when it is the target or the control of its
+    batch, else its recipe family (every version of one recipe keeps one colour)."""
+    role = (role or "").strip().lower()
+    if role in ("target", "control"):
+        return role
+    return str(recipe_family or fallback)
+
+
 def rgba(hex_color: str, alpha: float) -> str:
     """A translucent version of a palette colour, for bands and fills."""
     h = hex_color.lstrip("#")

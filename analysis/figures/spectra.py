@@ -10,14 +10,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..compute.downsample import MAX_POINTS, downsample
+from . import palette
 from ._common import (
+    LOG_AXIS,
     aligned,
     axis,
     base_layout,
     colors_by_group,
     empty_figure,
     figure,
-    group_key,
+    item_color,
     line,
     safe_text,
 )
@@ -39,10 +41,13 @@ def eqe_figure(spectra: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
     """
     if not spectra:
         return empty_figure("No EQE spectra selected", WAVELENGTH_TITLE, EQE_TITLE)
-    colors = colors_by_group(spectra)
+    # Spectra without a group are separate measurements (often of one device, often named
+    # alike): each gets its own colour, never one shared by label.
+    keys = [str(s.get("group") or f"{s.get('label', '')}\u0000{k}") for k, s in enumerate(spectra)]
+    colors = palette.colors_for(keys)
     data: list[dict] = []
-    for spectrum in spectra:
-        color = colors[group_key(spectrum)]
+    for key, spectrum in zip(keys, spectra, strict=True):
+        color = str(spectrum.get("color") or colors[key])
         label = safe_text(spectrum.get("label", ""))
         extra = (
             ["cumulative_jsc_ma_cm2"] if spectrum.get("cumulative_jsc_ma_cm2") is not None else []
@@ -106,6 +111,46 @@ def _peak_note(x: float, curve_x, curve_y, text: str, color: str, yref: str) -> 
         "ay": -40,
         "font": {"color": color, "size": 12},
     }
+
+
+PL_TOP = 1.45  # normalised PL peaks at 1: the rest is room for the labels
+HEADROOM = 1.45  # the absorbance axis, as a multiple of its highest point
+# Label rows from the top of the plot down, as fractions of its height (two lines of 12 px
+# text take about a tenth of a 420 px figure's plot area).
+LABEL_ROWS = (0.97, 0.86)
+
+
+def stagger(notes: list[dict], tops: dict[str, float], traces: list[dict]) -> list[dict]:
+    """Peak labels in the headroom above the curves, each with an arrow down to its peak.
+
+    Labels closer than a sixth of the wavelength range go to alternate rows and are pushed
+    sideways, so the exciton, size and PL-peak texts of one film never print over each other.
+    """
+    xs = [x for t in traces for x in t.get("x", []) if x is not None]
+    span = (max(xs) - min(xs)) if xs else 1.0
+    near = span / 6
+    placed: list[tuple[float, int]] = []
+    out = []
+    for note in sorted(notes, key=lambda n: n["x"]):
+        row = 0
+        while any(abs(note["x"] - x) < near and r == row for x, r in placed):
+            row += 1
+        placed.append((note["x"], row))
+        top = tops[note["yref"]]
+        level = LABEL_ROWS[row % len(LABEL_ROWS)]
+        shift = (row // len(LABEL_ROWS)) * near * 0.9
+        out.append(
+            {
+                **note,
+                "axref": "x",
+                "ax": note["x"] + shift,
+                "ayref": note["yref"],
+                "ay": top * level,
+                "yanchor": "top",
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    return out
 
 
 def _absorbance(item: dict, color: str, max_points: int) -> tuple[dict, dict | None]:
@@ -177,24 +222,27 @@ def spectra_figure(
     data: list[dict] = []
     notes: list[dict] = []
     for item in absorbance:
-        trace, note = _absorbance(item, colors[group_key(item)], max_points)
+        trace, note = _absorbance(item, item_color(item, colors), max_points)
         data.append(trace)
         notes += [note] if note else []
     for item in pl:
-        trace, note = _pl(item, colors[group_key(item)], max_points, pl_axis)
+        trace, note = _pl(item, item_color(item, colors), max_points, pl_axis)
         data.append(trace)
         notes += [note] if note else []
-    # Headroom above 1 keeps the PL peak's label inside the plot.
-    pl_style = {"range": [0, 1.25], "tickmode": "linear", "tick0": 0, "dtick": 0.2}
+    # Headroom above the curves holds the peaks' labels, staggered so none overlaps another.
+    pl_style = {"range": [0, PL_TOP], "tickmode": "linear", "tick0": 0, "dtick": 0.2}
+    tops = {pl_axis: PL_TOP}
     if absorbance:
+        finite = [v for t in data if t.get("yaxis", "y") == "y" for v in t["y"] if v is not None]
+        tops["y"] = HEADROOM * max([*finite, 1e-3])
         layout = base_layout(
             xaxis=axis(WAVELENGTH_TITLE),
-            yaxis=axis(ABSORBANCE_TITLE, rangemode="tozero", mirror=False),
+            yaxis=axis(ABSORBANCE_TITLE, range=[0, tops["y"]], mirror=False),
             yaxis2=axis(PL_TITLE, overlaying="y", side="right", showgrid=False, **pl_style),
         )
     else:
         layout = base_layout(xaxis=axis(WAVELENGTH_TITLE), yaxis=axis(PL_TITLE, **pl_style))
-    layout["annotations"] = notes
+    layout["annotations"] = stagger(notes, tops, data)
     return figure(data, layout)
 
 
@@ -229,7 +277,7 @@ def trpl_figure(decays: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
     data: list[dict] = []
     hover = "%{x:.4g} ns: %{y:.4g} counts<extra>%{fullData.name}</extra>"
     for decay in decays:
-        color = colors[group_key(decay)]
+        color = item_color(decay, colors)
         label = safe_text(decay.get("label", ""))
         time, counts = downsample(*aligned(decay, "time_ns", "counts"), max_points=max_points)
         data.append(
@@ -244,5 +292,5 @@ def trpl_figure(decays: Sequence[dict], max_points: int = MAX_POINTS) -> dict:
         time_key = "fit_time_ns" if decay.get("fit_time_ns") is not None else "time_ns"
         fit_time, fit = downsample(*aligned(decay, time_key, "fit_counts"), max_points=max_points)
         data.append(line(_fit_name(decay), fit_time, fit, color, hover, legendgroup=label))
-    layout = base_layout(xaxis=axis(TIME_TITLE), yaxis=axis(COUNTS_TITLE, type="log"))
+    layout = base_layout(xaxis=axis(TIME_TITLE), yaxis=axis(COUNTS_TITLE, **LOG_AXIS))
     return figure(data, layout)

@@ -131,6 +131,10 @@ def survival_figure(panels: Sequence[dict]) -> dict:
         return empty_figure("No device has two scans yet", X_TITLE, Y_TITLE)
     grid = PanelGrid(len(panels), MAX_COLUMNS)
     colors = palette.colors_for(str(g["name"]) for p in panels for g in p["groups"])
+    # A variant's stable colour, when the page gives one, as on every other page.
+    colors.update(
+        {str(g["name"]): g["color"] for p in panels for g in p["groups"] if g.get("color")}
+    )
     layout = base_layout(
         height=380 * grid.rows,
         legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},

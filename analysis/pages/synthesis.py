@@ -9,12 +9,11 @@ from django.shortcuts import render
 
 from fabrication.models import Synthesis
 
-from .. import dashboards
 from ..kinds import page_figures
 from ..selectors.devices import group_rows, synthesis_device_rows
 from ..selectors.pages import synthesis_films, synthesis_measurements, synthesis_runs
 from ..selectors.results import result_rows_by_kind
-from ._common import scoped_or_404
+from ._common import page_stats, scoped_or_404
 
 
 @login_required
@@ -32,7 +31,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
             "films": films,
             "runs": synthesis_runs(synthesis),
             "figs": page_figures("synthesis", results),
-            "stats": dashboards.group_stats(groups),
+            "stats": page_stats(groups),
             "measurements": measurements,
             "results": results,
         },

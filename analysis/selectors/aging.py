@@ -27,13 +27,20 @@ from django.db.models.lookups import Contains
 from core.access import scoped
 
 from ..compute.aging import failed_scans
+from ..figures import palette
 from ..models import StabilityStudy
 from .devices import METRICS
 
 
-def studies_for(user) -> list[StabilityStudy]:
-    """The user's stability studies, oldest first."""
-    return list(scoped(StabilityStudy.objects.order_by("started_at"), user))
+def studies_for(user, study: str = "", batch: str = "") -> list[StabilityStudy]:
+    """The user's stability studies, oldest first: the one coded ``study``, or those holding a
+    device of the batch coded ``batch``, when asked (none when nothing matches)."""
+    studies = scoped(StabilityStudy.objects.order_by("started_at"), user)
+    if study:
+        studies = studies.filter(code=study)
+    if batch:
+        studies = studies.filter(devices__substrate__batch__code=batch).distinct()
+    return list(studies)
 
 
 class EpochMicroseconds(Func):
@@ -59,7 +66,10 @@ class AgingSeries:
 
 
 def aging_rows(
-    studies: Iterable[StabilityStudy], direction: str = "reverse", metric: str = "pce_percent"
+    studies: Iterable[StabilityStudy],
+    direction: str = "reverse",
+    metric: str = "pce_percent",
+    batch: str = "",
 ) -> dict[int, AgingSeries]:
     """The J-V results of each study's devices since the study started: two queries.
 
@@ -72,6 +82,9 @@ def aging_rows(
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}")
     links = StabilityStudy.devices.through.objects.filter(stabilitystudy__in=studies)
+    if batch:
+        # One batch's aging: only its devices, in every study they age in.
+        links = links.filter(device__substrate__batch__code=batch)
     results = links.filter(
         device__jv_results__scan_direction=direction,
         device__jv_results__is_dark=False,
@@ -82,12 +95,19 @@ def aging_rows(
     else:
         series = _aging_tuples(results, metric)
     labels = {
-        device_id: {"code": code, "variant": f"{batch}: {variant}"}
-        for device_id, code, batch, variant in links.values_list(
+        device_id: {
+            "code": code,
+            "variant": f"{batch_code}: {variant}",
+            # What the variant's colour follows on every page (figures.palette.variant_key).
+            "color_key": palette.variant_key(role, family, variant or ""),
+        }
+        for device_id, code, batch_code, variant, role, family in links.values_list(
             "device_id",
             "device__code",
             "device__substrate__batch__code",
             "device__substrate__variant__name",
+            "device__substrate__variant__role",
+            "device__substrate__variant__ink__recipe__family_code",
         )
     }
     if series is None:

@@ -111,6 +111,8 @@ class DeviceColumns:
     thresholds: ExclusionThresholds = field(default_factory=ExclusionThresholds)
     # HI_PCE of the pair the device's first scan belongs to (NaN: no pair).
     hi_pce: np.ndarray | None = None
+    # Pixel names ("P3") as on the mask, for the substrate map (None: not read).
+    pixels: list[str] | None = None
     auto: Classification = field(init=False)
     excluded: np.ndarray = field(init=False)
 
@@ -213,10 +215,11 @@ def device_rows(
             "substrate__code",
             "substrate__variant_id",
             "substrate__batch_id",
+            "pixel",
         )
     )
     n = len(rows)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 9
     ids = np.array(columns[0], dtype=np.int64)
     values = {m: np.full(n, np.nan) for m in METRICS}
     hi_pce = np.full(n, np.nan)
@@ -251,6 +254,7 @@ def device_rows(
         flags=flags,
         thresholds=thresholds or exclusion_thresholds(),
         hi_pce=hi_pce,
+        pixels=list(columns[8]),
     )
 
 
@@ -260,7 +264,29 @@ GROUPINGS = {
     "ligand_family": ("ligand_family", "ligand_family"),
     "synthesis": ("synthesis_code", "synthesis_code"),
     "batch": ("batch_code", "batch_code"),
+    "bandgap": ("exciton_peak_nm", "exciton_peak_nm"),
 }
+# What a researcher calls each grouping (forms, headings, messages): never the field name.
+GROUPING_LABELS = {
+    "variant": "Variant",
+    "recipe": "Recipe",
+    "ligand_family": "Ligand family",
+    "synthesis": "Synthesis",
+    "batch": "Batch",
+    "bandgap": "Dot size (bandgap)",
+}
+# Dots are binned by the bandgap of their target exciton peak, 0.1 eV wide: 1.0 eV and
+# 1.3 eV dots differ in Voc by 0.2 V and must never share a distribution.
+BANDGAP_BIN_EV = 0.1
+HC_EV_NM = 1239.84
+
+
+def bandgap_bin(exciton_peak_nm: float | None) -> str:
+    """The dot-size bin of a target exciton peak, as "1.3 eV" ("(size unknown)" without one)."""
+    if not exciton_peak_nm or exciton_peak_nm <= 0:
+        return "(size unknown)"
+    ev = round(HC_EV_NM / exciton_peak_nm / BANDGAP_BIN_EV) * BANDGAP_BIN_EV
+    return f"{ev:.1f} eV"
 
 
 @dataclass
@@ -294,23 +320,37 @@ class Groups:
         return sum(len(idx) for idx in self.members.values())
 
 
-def _group_name(label: dict[str, Any], by: str) -> str:
+# Between the two factors of a two-factor grouping ("PbI2 · 1.3 eV").
+FACTOR_JOIN = " · "
+
+
+def _group_name(label: dict[str, Any], by: str, with_batch: bool = True) -> str:
+    if by == "bandgap":
+        return bandgap_bin(label.get("exciton_peak_nm"))
     name = label.get(GROUPINGS[by][1]) or "(none)"
-    if by == "variant":
+    if by == "variant" and with_batch:
+        # Across batches the batch tells two "control" variants apart; on one batch's own
+        # page it would only repeat the heading.
         name = f"{label['batch_code']}: {name}"
     if by == "synthesis" and label.get("exciton_peak_nm"):
         name = f"{name} ({label['exciton_peak_nm']:.0f} nm)"
     return str(name)
 
 
-def group_rows(devices: DeviceColumns, by: str) -> Groups:
+def group_rows(
+    devices: DeviceColumns, by: str, then: str | None = None, with_batch: bool = True
+) -> Groups:
+    """Devices grouped by ``by`` (and by ``then`` inside it: "PbI2 · 1.3 eV")."""
     # Labels are shared per variant and batch, so each name is built once per variant.
     names: dict[int, str] = {}
     members: dict[str, list[int]] = {}
     for i, label in enumerate(devices.labels):
         name = names.get(id(label))
         if name is None:
-            name = names[id(label)] = _group_name(label, by)
+            name = _group_name(label, by, with_batch)
+            if then and then != by:
+                name += FACTOR_JOIN + _group_name(label, then, with_batch)
+            names[id(label)] = name
         members.setdefault(name, []).append(i)
     return Groups(devices, {k: np.array(v, dtype=np.intp) for k, v in members.items()})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Model, Q
+from django.db.models import Count, Exists, Model, OuterRef, Q
 
 from core.access import projects_for, scoped
 from fabrication.models import Batch, Device, Film, LigandExchangeRun, Synthesis
@@ -39,7 +39,16 @@ def home_lists(user) -> dict[str, Any]:
     return {
         "projects": list(projects_for(user)),
         "batches": list(
-            scoped(Batch.objects.select_related("project"), user).order_by("-date", "-id")[:10]
+            scoped(Batch.objects.select_related("project"), user)
+            .annotate(
+                # Whether any of its devices ages in a study: the row links to that aging.
+                in_study=Exists(
+                    StabilityStudy.devices.through.objects.filter(
+                        device__substrate__batch=OuterRef("pk")
+                    )
+                )
+            )
+            .order_by("-date", "-id")[:10]
         ),
         "queue": list(
             files.select_related("device", "film", "synthesis")

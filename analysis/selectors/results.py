@@ -9,6 +9,30 @@ from measurements.models import Measurement, Status
 
 from ..models import RESULT_MODELS
 
+# The curves shown beside each variant's champion (batch page), in this order.
+CHAMPION_KINDS = ("jv", "eqe", "mpp")
+
+
+def champion_rows(device_ids: Iterable[int], project_id: int) -> dict[str, list]:
+    """The analysed J-V, EQE and MPP rows of the given devices (measurement loaded), oldest
+    first: one query per kind, whatever the number of devices."""
+    ids = list(device_ids)
+    if not ids:
+        return {kind: [] for kind in CHAMPION_KINDS}
+    return {
+        kind: list(
+            RESULT_MODELS[kind]
+            .objects.filter(
+                measurement__device_id__in=ids,
+                measurement__project_id=project_id,
+                measurement__status=Status.SUCCEEDED,
+            )
+            .select_related("measurement")
+            .order_by("measurement__measured_at", "measurement_id", "index")
+        )
+        for kind in CHAMPION_KINDS
+    }
+
 
 def _row_figures(row) -> dict:
     figures = dict(row.figures)

@@ -4,10 +4,13 @@
 writes what ``floatformat:2`` writes, and ``fixed_column`` does so for pages that format a
 whole table column at once. ``{% for key, fig in figs|without:"jv eqe" %}`` draws the figures
 a template does not place itself (a new kind's). ``{{ p|pvalue }}`` writes a p-value.
+``{{ x|num:"voc" }}`` writes a quantity with the lab's precision (units in the column header),
+``{{ x|qty:"voc" }}`` the same with its unit ("0.612 V"); FF is shown in percent everywhere.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,7 +21,6 @@ from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from analysis.compute.stats import format_p
 from analysis.figures import to_json
 
 register = template.Library()
@@ -88,8 +90,65 @@ def sig(value: Any, digits: int = 3) -> str:
     return f"{value:.{int(digits)}g}"
 
 
+P_FLOOR = 1e-4
+
+
+def format_pvalue(value: Any) -> str:
+    """A p-value as a paper prints it: three significant digits ("0.0321", "0.500"),
+    "< 0.0001" below that (never "0.0000", never "1e-4"), "–" when there is none."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "–"
+    if value < P_FLOOR:
+        return "< 0.0001"
+    return f"{value:#.3g}".rstrip(".")
+
+
 @register.filter
 def pvalue(value: Any) -> str:
-    """A p-value as a scientist writes it: "0.032", "0.50", "< 1e-4"; "–" when there is none
-    (compute.stats.format_p). The space is a no-break one: "<" alone on a line reads as noise."""
-    return format_p(value if isinstance(value, (int, float)) else None).replace(" ", "\u00a0")
+    """``format_pvalue`` with a no-break space: "<" alone on a line reads as noise."""
+    return format_pvalue(value).replace(" ", "\u00a0")
+
+
+# Quantity -> (decimal places, unit, factor): the lab's precision, one table for every page
+# and export. FF is stored as a fraction and shown in percent everywhere.
+QUANTITIES: dict[str, tuple[int, str, float]] = {
+    "pce": (2, "%", 1.0),
+    "voc": (3, "V", 1.0),
+    "jsc": (2, "mA/cm²", 1.0),
+    "ff": (1, "%", 100.0),
+    "vmp": (3, "V", 1.0),
+    "jmp": (2, "mA/cm²", 1.0),
+    "rs": (2, "Ω cm²", 1.0),
+    "rsh": (0, "Ω cm²", 1.0),
+    "hi": (3, "", 1.0),
+    "percent": (0, "%", 1.0),
+    "hours": (0, "h", 1.0),
+    "nm": (0, "nm", 1.0),
+    "ev": (2, "eV", 1.0),
+}
+
+
+def format_quantity(value: Any, quantity: str, unit: bool = False) -> str:
+    """``value`` with the quantity's precision (and unit); "–" when there is none. An FF above
+    1 was already typed in percent and is not scaled again."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "–"
+    places, symbol, factor = QUANTITIES[quantity]
+    if quantity == "ff" and abs(value) > 1.0:
+        factor = 1.0
+    text = f"{value * factor:.{places}f}"
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]  # "-0.00" reads as a sign that is not there
+    return f"{text}\u00a0{symbol}" if unit and symbol else text
+
+
+@register.filter
+def num(value: Any, quantity: str) -> str:
+    """A quantity's number as the lab writes it; its unit sits in the column header."""
+    return format_quantity(value, quantity)
+
+
+@register.filter
+def qty(value: Any, quantity: str) -> str:
+    """A quantity with its unit: "0.612 V", "62.0 %"."""
+    return format_quantity(value, quantity, unit=True)

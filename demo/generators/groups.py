@@ -99,6 +99,10 @@ class Group:
     film_exciton_nm: float  # the exciton red-shifts and broadens once dots touch in a film
     pl_fwhm_nm: float
     aging: AgingResponse
+    # Urbach energy of the EQE tail (derived: PbS CQD films show 20-30 meV). The same for both
+    # ligands: the tail is the dots' size distribution; the ligands differ in trap-assisted
+    # (non-radiative) recombination, which the Voc, the ideality and the TPV lifetime show.
+    urbach_mev: float = 22.0
     n_devices: int = 30
     area_cm2: float = 0.05
 

@@ -51,6 +51,7 @@ from demo.generators.spectra import (
     pl_intensity,
     solution_absorbance,
     stokes_shift_ev,
+    with_urbach_tail,
 )
 from demo.generators.textfile import iso, render
 
@@ -351,14 +352,20 @@ def _eqe_file(
     bias leave it, so a Jsc cross-check on the champion never raises the usual 5 % flag.
     The exciton bump sits at the film's exciton: in the device the dots are a film.
     """
-    wavelength = np.arange(300.0, 1401.0, 10.0)
-    shape = eqe_shape(wavelength, group.dot_size, group.film_exciton_nm)
+    # An InGaAs-extended lock-in setup: to where the dots' sub-gap tail meets the noise floor.
+    wavelength = np.arange(300.0, 1501.0 if group.dot_size == "1.3eV" else 1651.0, 10.0)
+    shape = with_urbach_tail(
+        wavelength, eqe_shape(wavelength, group.dot_size, group.film_exciton_nm), group.urbach_mev
+    )
     jv_jsc = jv_figures(params).jsc_ma_cm2
     target = np.clip(
         group.eqe_jsc_ma_cm2 * (1 + 0.004 * rng.normal()), 0.955 * jv_jsc, 0.99 * jv_jsc
     )
     eqe = shape * target / integrated_jsc_ma_cm2(wavelength, shape)
-    eqe = np.clip(eqe + rng.normal(0.0, 0.002, eqe.size), 0.0, None)
+    # A lock-in EQE: 0.1 % of the signal plus a 3e-5 floor, so the sub-gap tail shows two
+    # decades (the Urbach fit and the radiative Voc need it; analysis-methods section 4).
+    noise = rng.normal(0.0, 1.0, eqe.size) * (0.001 * eqe + 3e-5)
+    eqe = np.clip(eqe + noise, 0.0, None)
     metadata = [
         ("Sample", code),
         ("Date", iso(moment)),
@@ -367,7 +374,7 @@ def _eqe_file(
         ("Light bias", "none"),
     ]
     content = render(
-        metadata, [("Wavelength (nm)", "%.0f", wavelength), ("EQE (%)", "%.2f", 100 * eqe)]
+        metadata, [("Wavelength (nm)", "%.0f", wavelength), ("EQE (%)", "%.4f", 100 * eqe)]
     )
     return _demo_file(code, None, "eqe", content, moment, group.area_cm2, None, "champion EQE")
 

@@ -134,6 +134,25 @@ def eqe_shape(wavelength_nm: np.ndarray, dot_size: str, film_exciton_nm: float) 
     return uv_cut * interference * absorptance
 
 
+def with_urbach_tail(
+    wavelength_nm: np.ndarray, eqe: np.ndarray, urbach_mev: float, from_fraction: float = 0.5
+) -> np.ndarray:
+    """The EQE with an exponential (Urbach) tail below its edge: from where it falls to
+    ``from_fraction`` of its exciton maximum, EQE(E) = EQE_a exp((E - E_a)/E_U). The Gaussian
+    exciton alone falls faster than any real film's absorption, whose tail states decay
+    exponentially (and an EQE fit would read the Gaussian's curvature as the Urbach energy)."""
+    wl = np.asarray(wavelength_nm, dtype=float)
+    y = np.asarray(eqe, dtype=float)
+    energy = HC_EV_NM / wl
+    peak = int(np.argmax(np.where(wl > 0.5 * wl.max(), y, 0.0)))  # the 1S bump, not the UV
+    after = np.nonzero((np.arange(y.size) > peak) & (y <= from_fraction * y[peak]))[0]
+    if not after.size:
+        return y
+    anchor = int(after[0])
+    tail = y[anchor] * np.exp((energy - energy[anchor]) / (urbach_mev / 1000.0))
+    return np.where(np.arange(y.size) > anchor, tail, y)
+
+
 @lru_cache(maxsize=1)
 def _am15g() -> tuple[np.ndarray, np.ndarray]:
     from pvlib.spectrum import get_reference_spectra  # pvlib is slow to import: only here

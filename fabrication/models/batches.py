@@ -1,6 +1,7 @@
 """Fabrication batches, their variants, substrates, devices (pixels) and films."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -13,7 +14,15 @@ from .recipes import LigandExchangeRun
 
 
 class Batch(ProjectOwned, Ambient):
+    class State(models.TextChoices):
+        # A batch planned (e.g. from an Insights suggestion) is not made yet; batches entered
+        # or imported as before are made, so their behaviour is unchanged.
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        MADE = "made", "Made"
+
     name = models.CharField(max_length=160, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.MADE)
     date = models.DateField(null=True, blank=True)
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -67,6 +76,38 @@ class Substrate(ProjectOwned):
         pass
 
 
+# The lab's substrate: 8 pixels in two rows of four, named P1..P8 as on the mask. A pixel
+# outside it is a typo (P9, "2"), and a device named so would never meet its files.
+PIXEL_LAYOUT: tuple[str, ...] = tuple(f"P{n}" for n in range(1, 9))
+
+
+def device_code_for(substrate: Substrate, pixel: str) -> str:
+    """The code scheme of every device: batch/substrate/pixel, e.g. B2025-06-16/S1/P4."""
+    return f"{substrate.code}/{pixel}"
+
+
+def device_code_problems(substrate: Substrate | None, pixel: str, code: str) -> dict[str, str]:
+    """{field: message} for a device code or pixel that breaks the lab's scheme; empty if fine.
+
+    The admin form (Device.clean) and the API serializer both ask this, so the two refuse the
+    same devices with the same words.
+    """
+    problems: dict[str, str] = {}
+    if substrate is None:
+        return problems
+    if pixel not in PIXEL_LAYOUT:
+        problems["pixel"] = (
+            f"Substrate {substrate.code} has pixels {PIXEL_LAYOUT[0]}..{PIXEL_LAYOUT[-1]}; "
+            f"'{pixel}' is none of them."
+        )
+    elif code and code != device_code_for(substrate, pixel):
+        problems["code"] = (
+            f"A device's code is batch/substrate/pixel: pixel {pixel} of substrate "
+            f"{substrate.code} is '{device_code_for(substrate, pixel)}', not '{code}'."
+        )
+    return problems
+
+
 class Device(ProjectOwned):
     """One pixel of one substrate, with its own active area."""
 
@@ -91,6 +132,13 @@ class Device(ProjectOwned):
 
     class Meta(ProjectOwned.Meta):
         indexes = [models.Index(fields=["project", "status"])]
+
+    def clean(self) -> None:
+        super().clean()
+        substrate = self.substrate if self.substrate_id else None
+        problems = device_code_problems(substrate, self.pixel or "", self.code or "")
+        if problems:
+            raise ValidationError(problems)
 
 
 class Film(ProjectOwned):

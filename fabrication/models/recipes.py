@@ -1,6 +1,7 @@
 """Ligand-exchange recipes (versioned) and the runs that turn dots into inks."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -103,6 +104,13 @@ class LigandExchangeRun(ProjectOwned, Ambient):
     dots_volume_ml = models.FloatField("dots volume (mL)", null=True, blank=True)
     precursor_volume_ml = models.FloatField("precursor volume (mL)", null=True, blank=True)
     ratio = models.CharField(max_length=40, blank=True, help_text="e.g. 1:1 v/v")
+    exchange_time_min = models.FloatField(
+        "exchange time (min)",
+        null=True,
+        blank=True,
+        help_text="from mixing the dots with the exchange solution to the end of phase transfer",
+        validators=[MinValueValidator(0), MaxValueValidator(10_000)],
+    )
     wash_count = models.PositiveSmallIntegerField("washes", null=True, blank=True)
     centrifuge_rpm = models.PositiveIntegerField("centrifuge (rpm)", null=True, blank=True)
     centrifuge_time_s = models.PositiveIntegerField("centrifuge time (s)", null=True, blank=True)

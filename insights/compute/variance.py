@@ -27,6 +27,11 @@ LEVELS = ("synthesis", "batch", "substrate")
 MIN_DEVICES = 10
 # A lot stands out when |BLUP| exceeds this many prediction standard errors (about 95 %).
 OUTLIER_Z = 2.0
+# Above this many devices the model is fitted on whole substrates drawn at random (seeded) until
+# about this many devices: statsmodels' crossed-component REML grows with devices x groups squared
+# (27 s a fit at 2,000 devices and 400 substrates, hours with its bootstrap at 10,000), and a few
+# hundred substrates already pin the shares to the two digits a page shows. The model says so.
+MAX_FIT_DEVICES = 300
 # Bootstrap refits: enough for 95 % percentile bounds at the precision a page shows (two
 # digits of a share), few enough to answer an API request in about a second.
 DEFAULT_BOOTSTRAP = 40
@@ -69,6 +74,28 @@ def _usable_levels(frame: pd.DataFrame, levels: tuple[str, ...]) -> list[str]:
         if 2 <= groups < len(frame):
             usable.append(level)
     return usable
+
+
+def _confounded(frame: pd.DataFrame, levels: list[str]) -> dict[str, str]:
+    """{level: the earlier level it duplicates}: two levels that group the devices identically
+    (one lot per batch, say) cannot be told apart, and their joint fit is singular."""
+    kept: list[str] = []
+    dropped: dict[str, str] = {}
+    for level in levels:
+        twin = next(
+            (
+                other
+                for other in kept
+                if frame.groupby(other)[level].nunique().max() == 1
+                and frame.groupby(level)[other].nunique().max() == 1
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(level)
+        else:
+            dropped[level] = twin
+    return dropped
 
 
 def _fixed_formula(value: str, fixed: tuple[str, ...], frame: pd.DataFrame) -> str:
@@ -157,11 +184,24 @@ def attribute_variance(
     fixed: tuple[str, ...] = (),
     n_bootstrap: int = DEFAULT_BOOTSTRAP,
     seed: int = 0,
+    max_devices: int | None = MAX_FIT_DEVICES,
 ) -> VarianceAttribution:
     """Shares of ``value``'s variance per level in ``frame`` (one row per device), with 95 %
     parametric-bootstrap intervals, and the synthesis lots whose effect stands out."""
     data = frame.dropna(subset=[value, *[c for c in (*levels, *fixed) if c in frame]])
     data = data.reset_index(drop=True)
+    n_all = len(data)
+    sampled = ""
+    if max_devices and n_all > max_devices and "substrate" in data:
+        substrates = np.sort(data["substrate"].astype(str).unique())
+        wanted = max(2, int(round(max_devices * len(substrates) / n_all)))
+        if wanted < len(substrates):
+            chosen = np.random.default_rng(seed).choice(substrates, size=wanted, replace=False)
+            data = data[data["substrate"].astype(str).isin(chosen)].reset_index(drop=True)
+            sampled = (
+                f"; fitted on {len(data)} of the {n_all} devices: {wanted} of "
+                f"{len(substrates)} substrates drawn at random (seeded)"
+            )
     n = len(data)
     used = _usable_levels(data, levels)
     method = (
@@ -176,8 +216,16 @@ def attribute_variance(
         )
         return VarianceAttribution(n_devices=n, fitted=False, model=reason, method=method)
 
+    confounded = _confounded(data, used)
+    used = [level for level in used if level not in confounded]
     formula = _fixed_formula(value, fixed, data)
-    model, result, variances = _fit(data, formula, used)
+    try:
+        model, result, variances = _fit(data, formula, used)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        # A singular information matrix is the data's answer (levels that cannot be told
+        # apart), so it is said as such rather than raised as a page error.
+        reason = f"not fitted: the model is singular on these devices ({exc})"
+        return VarianceAttribution(n_devices=n_all, fitted=False, model=reason, method=method)
     residual = float(result.scale)
     shares = _shares(variances, residual)
     design = _design(data, used)
@@ -189,13 +237,16 @@ def attribute_variance(
     for _ in range(n_bootstrap):
         boot = data.copy()
         boot[value] = _simulate(rng, mean, design, variances, residual)
-        _, boot_result, boot_variances = _fit(boot, formula, used)
+        try:
+            _, boot_result, boot_variances = _fit(boot, formula, used)
+        except (np.linalg.LinAlgError, ValueError):
+            continue  # a refit that does not converge is left out of the percentiles
         for name, share in _shares(boot_variances, float(boot_result.scale)).items():
             draws[name].append(share)
 
     components = []
     for name in (*used, "residual"):
-        low, high = np.percentile(draws[name], [2.5, 97.5]) if n_bootstrap else (np.nan, np.nan)
+        low, high = np.percentile(draws[name], [2.5, 97.5]) if draws[name] else (np.nan, np.nan)
         variance = residual if name == "residual" else variances[name]
         components.append(Component(name, variance, shares[name], float(low), float(high)))
 
@@ -208,16 +259,21 @@ def attribute_variance(
                 outlying.append(OutlyingLot(label, float(effect), float(se)))
         outlying.sort(key=lambda lot: -abs(lot.effect))
 
-    left_out = [level for level in levels if level not in used]
+    left_out = [level for level in levels if level not in used and level not in confounded]
     fixed_text = " + ".join(fixed) if fixed else "1"
     random_text = " + ".join(f"(1 | {level})" for level in used)
-    model_text = f"{value} ~ {fixed_text} + {random_text}; linear mixed model, N = {n} devices"
+    model_text = (
+        f"{value} ~ {fixed_text} + {random_text}; linear mixed model, N = {n} devices{sampled}"
+    )
     if left_out:
         model_text += (
             f"; left out (fewer than two groups, or one per device): {', '.join(left_out)}"
         )
+    if confounded:
+        pairs = ", ".join(f"{level} (same groups as {twin})" for level, twin in confounded.items())
+        model_text += f"; left out as indistinguishable: {pairs}"
     return VarianceAttribution(
-        n_devices=n,
+        n_devices=n_all,
         fitted=True,
         model=model_text,
         method=method,

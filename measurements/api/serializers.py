@@ -8,6 +8,7 @@ from rest_framework import serializers
 from core import quantities
 from core.api import CodeOrIdField
 from core.jsonsafe import json_safe
+from fabrication.api.schema import Examples, UploadFileField
 from fabrication.models import Device, Film, Synthesis
 
 from .. import hooks, kinds
@@ -71,19 +72,41 @@ class FiniteFloatField(serializers.FloatField):
         return number if math.isfinite(number) else None
 
 
-class MeasurementUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
-    device = CodeOrIdField(Device, required=False)
-    film = CodeOrIdField(Film, required=False)
-    synthesis = CodeOrIdField(Synthesis, required=False)
-    kind = serializers.ChoiceField(choices=[], required=False)
-    format = serializers.CharField(required=False, max_length=40)
-    measured_at = serializers.DateTimeField(required=False)
-    area_cm2 = QuantityField("area_cm2")
-    irradiance_mw_cm2 = QuantityField("irradiance_mw_cm2")
-    temperature_c = QuantityField("temperature_c")
-    relative_humidity_percent = QuantityField("relative_humidity_percent")
-    atmosphere = serializers.CharField(required=False, max_length=40, allow_blank=True)
+class MeasurementUploadSerializer(Examples, serializers.Serializer):
+    schema_examples = {
+        "pixel_map": {"1": "B27/S3/P1", "2": "B27/S3/P2"},
+        "irf": "M-2025-000123",
+        "eqe_unit": "percent",
+        "illumination": "light",
+    }
+    file = UploadFileField(help_text="the instrument's file, as it wrote it")
+    device = CodeOrIdField(
+        Device, required=False, help_text="the device (pixel) measured: its code or id"
+    )
+    film = CodeOrIdField(Film, required=False, help_text="or a film: its code or id")
+    synthesis = CodeOrIdField(
+        Synthesis, required=False, help_text="or a synthesis (absorbance, PL): its code or id"
+    )
+    kind = serializers.ChoiceField(
+        choices=[], required=False, help_text="the measurement kind; read from the file if omitted"
+    )
+    format = serializers.CharField(
+        required=False, max_length=40, help_text="the reader to use; detected if omitted"
+    )
+    measured_at = serializers.DateTimeField(
+        required=False, help_text="when it was measured; the file's own time if omitted"
+    )
+    area_cm2 = QuantityField("area_cm2", help_text="active area (cm²); the device's if omitted")
+    irradiance_mw_cm2 = QuantityField(
+        "irradiance_mw_cm2", help_text="irradiance (mW/cm²); 100 is one sun, 0 is dark"
+    )
+    temperature_c = QuantityField("temperature_c", help_text="cell temperature (°C)")
+    relative_humidity_percent = QuantityField(
+        "relative_humidity_percent", help_text="relative humidity (%)"
+    )
+    atmosphere = serializers.CharField(
+        required=False, max_length=40, allow_blank=True, help_text="e.g. N2, air"
+    )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     # Conditions some kinds need beyond the common ones; kept in the measurement's metadata.
     relative_permittivity = QuantityField(
@@ -125,6 +148,12 @@ class MeasurementUploadSerializer(serializers.Serializer):
         default=False,
         help_text="create devices for pixels of the file the substrate has none for",
     )
+    profile = serializers.CharField(
+        required=False,
+        max_length=80,
+        help_text="the instrument profile (code or id) of the target's project that must read "
+        "the file; without it a profile whose match rules the file meets reads it",
+    )
 
     def to_internal_value(self, data):
         # A multipart form sends pixel_map as text: JSON, or "1=CODE,2=CODE".
@@ -159,7 +188,7 @@ class MeasurementUploadSerializer(serializers.Serializer):
         return attrs
 
 
-class MeasurementSerializer(serializers.ModelSerializer):
+class MeasurementSerializer(Examples, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.FloatField: FiniteFloatField,
@@ -247,6 +276,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
                 "area_source": area.get("source") or ("file or upload" if obj.area_cm2 else ""),
                 "area_sources_disagree": bool(area.get("disagree")),
                 "irradiance_mw_cm2": obj.irradiance_mw_cm2,
+                "profile": meta.get("profile"),
                 "warnings": list(meta.get("warnings") or [])[:20],
             }
         )
@@ -258,9 +288,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
         return results.get(obj.pk)
 
 
-class BulkUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="a zip archive")
-    manifest = serializers.FileField(required=False, help_text="CSV: file, device|film|synthesis")
+class BulkUploadSerializer(Examples, serializers.Serializer):
+    file = UploadFileField(help_text="a zip archive")
+    manifest = UploadFileField(required=False, help_text="CSV: file, device|film|synthesis")
     device = CodeOrIdField(Device, required=False, help_text="target for unmapped files")
     film = CodeOrIdField(Film, required=False)
     synthesis = CodeOrIdField(Synthesis, required=False)
@@ -273,6 +303,9 @@ class BulkLineSerializer(serializers.Serializer):
     measurement_id = serializers.IntegerField(allow_null=True)
     kind = serializers.CharField()
     message = serializers.CharField()
+    format = serializers.CharField(help_text="the reader or instrument profile that read it")
+    target_type = serializers.CharField()
+    target_id = serializers.IntegerField(allow_null=True)
 
 
 class BulkReportSerializer(serializers.Serializer):

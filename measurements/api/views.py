@@ -1,6 +1,6 @@
 from celery import current_app
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -39,6 +39,30 @@ def attachment_response(measurement: Measurement) -> FileResponse:
     return response
 
 
+UPLOAD_DESCRIPTION = (
+    "Upload one instrument file (multipart/form-data) for one device, film or synthesis, "
+    "named by code or id. The file is read at once: a file that cannot be read answers 400 "
+    "naming the problem and its line, and nothing is kept. A readable one is stored under its "
+    "sha256 and analysed (201 with its status and, when analysed in-process, its results); the "
+    "same bytes for the same target answer 200 with the existing measurement. Conditions "
+    "(area, irradiance, temperature) override what the file says and are checked against "
+    "their bounds."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List measurements",
+        description="Measurements of your projects, newest first, each with its analysis "
+        "results; filter by project, device, kind, status.",
+    ),
+    retrieve=extend_schema(
+        summary="One measurement",
+        description="A measurement by id or code: what reading the file found, its status and "
+        "its results.",
+    ),
+)
+@extend_schema(tags=["measurements"])
 class MeasurementViewSet(ProjectScopedViewSet):
     throttle_scope = "uploads"
     queryset = Measurement.objects.all()
@@ -60,7 +84,26 @@ class MeasurementViewSet(ProjectScopedViewSet):
         serializer = MeasurementSerializer(page, many=True, context=context)
         return self.get_paginated_response(serializer.data)
 
-    @extend_schema(request=MeasurementUploadSerializer, responses={201: MeasurementSerializer})
+    @extend_schema(
+        summary="Upload a measurement file",
+        description=UPLOAD_DESCRIPTION,
+        request={"multipart/form-data": MeasurementUploadSerializer},
+        responses={201: MeasurementSerializer, 200: MeasurementSerializer},
+        examples=[
+            OpenApiExample(
+                "J-V of one pixel",
+                value={
+                    "device": "B27/S3/P2",
+                    "kind": "jv",
+                    "area_cm2": 0.049,
+                    "irradiance_mw_cm2": 100,
+                    "temperature_c": 25,
+                },
+                request_only=True,
+                media_type="multipart/form-data",
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
         upload = MeasurementUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
@@ -92,7 +135,14 @@ class MeasurementViewSet(ProjectScopedViewSet):
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(body, status=code)
 
-    @extend_schema(request=BulkUploadSerializer, responses={200: BulkReportSerializer})
+    @extend_schema(
+        summary="Upload a zip of files",
+        description="A zip of instrument files, each mapped to its target by manifest.csv, by "
+        "its folder (named by the target's code) or to the one target given. Every file is "
+        "reported on its own line: created, duplicate or failed with the reason.",
+        request={"multipart/form-data": BulkUploadSerializer},
+        responses={200: BulkReportSerializer},
+    )
     @action(detail=False, methods=["post"])
     def bulk(self, request, **kwargs):
         """A zip of files: mapped by manifest.csv, by folder = target code, or to one target."""
@@ -116,11 +166,16 @@ class MeasurementViewSet(ProjectScopedViewSet):
             )
         manifest = data.get("manifest")
         try:
+            try:
+                manifest_text = manifest.read().decode("utf-8-sig") if manifest else None
+            except UnicodeDecodeError as exc:
+                message = f"{manifest.name} is not UTF-8 text: save it as CSV UTF-8."
+                raise bulk.BulkError(message) from exc
             report = bulk.import_zip(
                 user=request.user,
                 data=data["file"].read(),
                 default_target=targets[0] if targets else None,
-                manifest_text=manifest.read().decode("utf-8-sig") if manifest else None,
+                manifest_text=manifest_text,
             )
         except bulk.BulkError as exc:
             return Response({"error": str(exc), "file": [str(exc)]}, status=400)
@@ -131,12 +186,22 @@ class MeasurementViewSet(ProjectScopedViewSet):
         }
         return Response({"counts": counts, "files": lines})
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        summary="Download the raw file",
+        description="The file exactly as uploaded, as a download (application/octet-stream).",
+        responses={(200, "application/octet-stream"): bytes},
+    )
     @action(detail=True, methods=["get"])
     def raw(self, request, pk=None, **kwargs):
         return attachment_response(self.get_object())
 
-    @extend_schema(request=None, responses={202: MeasurementSerializer})
+    @extend_schema(
+        summary="Analyse again",
+        description="Queue the measurement for analysis with the current analysis version "
+        "(member or manager role); answers 202 with its new status.",
+        request=None,
+        responses={202: MeasurementSerializer},
+    )
     @action(detail=True, methods=["post"])
     def reanalyse(self, request, pk=None, **kwargs):
         # get_object() checks IsProjectWriter: a viewer gets 403 here, an outsider 404.

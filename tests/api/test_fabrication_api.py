@@ -64,14 +64,14 @@ def test_a_device_is_created_under_a_substrate_given_by_code(api, world):
     response = api("colleague").post(
         "/api/v1/devices/",
         {
-            "code": "A-B1/TS1/P9",
+            "code": "A-B1/TS1/P5",
             "substrate": substrate.code,
-            "pixel": "P9",
+            "pixel": "P5",
             "active_area_cm2": 0.04,
         },
     )
     assert response.status_code == 201, response.content
-    device = Device.objects.get(code="A-B1/TS1/P9")
+    device = Device.objects.get(code="A-B1/TS1/P5")
     assert device.project == world["projects"]["a"]
 
 

@@ -40,16 +40,19 @@ def test_an_api_upload_and_its_analysis_run_a_fixed_number_of_queries(world):
         )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "queued"
-    # token + user; the user's roles; the device and its project; is this content known;
-    # the raw file, the measurement and its history row.
-    assert _statements(upload) == 7, _sql(upload)
+    # token + user; the user's roles; the device and its project; the project's instrument
+    # profiles (does one match the file); is this content known; the raw file, the
+    # measurement and its history row.
+    assert _statements(upload) == 8, _sql(upload)
     measurement = Measurement.objects.get(id=response.json()["id"])
     with CaptureQueriesContext(connection) as task:
         assert run_analysis(measurement.id) == "succeeded"
     # claim; read the row with its target and lineage; mark succeeded; insert the results;
     # read the device's light scans near it in time to pair hysteresis (nothing to pair:
-    # no update); find the device's measurements that read a J-V result (its EQE).
-    assert _statements(task) == 6, _sql(task)
+    # no update); find the device's measurements that read a J-V result (its EQE); then the
+    # device's loss row, once per chunk: the device with its lineage, its first J-V figures,
+    # EQE, intensity and PL results, the project's spectral references, and the row's upsert.
+    assert _statements(task) == 13, _sql(task)
 
 
 def _statements(ctx) -> int:
@@ -153,8 +156,8 @@ def test_a_chunk_is_analysed_with_the_same_queries_whatever_its_size(world):
         counts.append(_statements(ctx))
     # claim (select for update, update); read the rows; lock, mark succeeded, insert results;
     # read the devices' scans near them to pair hysteresis; find the measurements that read
-    # J-V results (EQE) on these devices, to refresh them
-    assert counts == [8, 8]
+    # J-V results (EQE) on these devices, to refresh them; the devices' loss rows (7)
+    assert counts == [15, 15]  # the same for 2 as for 6 files: no query per file
 
 
 def test_a_chunk_skips_what_is_done_and_fails_only_the_bad_file(world, monkeypatch):

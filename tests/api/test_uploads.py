@@ -217,6 +217,17 @@ def test_a_zip_maps_files_by_manifest(owner, world):
     assert m.irradiance_mw_cm2 == 50
 
 
+def test_a_manifest_sent_beside_the_zip_that_is_not_text_is_refused_in_words(owner, world):
+    archive = _zip({"scan.txt": JV_A.read_bytes()})
+    manifest = SimpleUploadedFile("manifest.csv", b"\x89PNG\r\n\x1a\n\x00\x00")
+    response = owner.post(
+        "/api/v1/measurements/bulk/", {"file": archive, "manifest": manifest}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "manifest.csv is not UTF-8 text" in response.json()["error"]
+    assert not Measurement.objects.exists()
+
+
 def test_a_zip_with_traversal_names_skips_them(owner, world):
     archive = _zip({"../../etc/passwd": b"x", "a/\x07bell.txt": b"x"})
     body = owner.post("/api/v1/measurements/bulk/", {"file": archive}, format="multipart").json()

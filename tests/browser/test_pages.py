@@ -87,8 +87,10 @@ def test_the_device_table_downloads_as_csv(page, measured):
         page.click("[data-export=devices-csv]")
     path = info.value.path()
     text = Path(path).read_text()
-    assert text.splitlines()[0].startswith("device,group,substrate")
-    assert len(text.splitlines()) == 1 + len(measured["a"].devices)
+    # A line saying how it was made, then headers a person reads (issue 15), then the rows.
+    assert text.splitlines()[0].startswith("# scan direction: reverse; batch: ")
+    assert text.splitlines()[1].startswith("Device,Group,Substrate")
+    assert len(text.splitlines()) == 2 + len(measured["a"].devices)
 
 
 def test_pages_of_another_project_are_not_found(page, measured):
@@ -120,7 +122,7 @@ def test_a_zip_dropped_on_the_upload_page_reports_every_file(page, measured):
     rows.filter(has_text="fwd.csv").locator("[data-status]").filter(has_text="succeeded").wait_for()
     assert "unknown format" in rows.filter(has_text="broken.txt").inner_text()
     summary = rows.filter(has_text="day.zip").last  # rows are prepended: the zip's own is last
-    assert "1 created, 0 duplicate, 1 failed" in summary.inner_text()
+    assert "1 of 2 analysed, 1 refused" in summary.inner_text()  # partly read, not "failed"
 
 
 def test_the_comparison_and_the_aging_page_draw_every_figure(page, measured):
@@ -144,8 +146,10 @@ def test_the_comparison_and_the_aging_page_draw_every_figure(page, measured):
         page.wait_for_selector(f"#{name}-plot[data-rendered=true]")
     assert page.locator("#fig-pce-plot g.trace.scatter path.point").count() == len(a.devices)
     page.goto(f"{page.base}/aging/")
-    page.wait_for_selector("#fig-aging-plot[data-rendered=true]")
-    # One scan per device: nothing to age yet, but every device has its row.
+    # One scan per device: nothing to age yet, said once instead of two blank plots (issue 15),
+    # but every device has its row.
+    assert "Nothing to age yet" in page.locator("#empty").inner_text()
+    assert page.locator("#fig-aging-plot").count() == 0
     rows = page.locator("table.data tbody tr")
     assert rows.count() == len(a.devices)
 

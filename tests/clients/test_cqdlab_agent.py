@@ -222,6 +222,53 @@ def test_a_rule_routes_by_pattern_to_the_code_its_regex_names(tmp_path):
     assert config.route("notes.docx") is None
 
 
+@live
+def test_a_rule_naming_an_instrument_profile_has_the_server_read_the_file_with_it(
+    world, live_server, tmp_path
+):
+    token = _token(live_server.url)
+    headers = {"Authorization": f"Token {token}"}
+    profile = {
+        "kind": "jv",
+        "delimiter": "tab",
+        "columns": [
+            {"column": 1, "quantity": "voltage", "unit": "mV"},
+            {"column": 2, "quantity": "current", "unit": "mA"},
+        ],
+    }
+    created = requests.post(
+        f"{live_server.url}/api/v1/instrument-profiles/",
+        json={"project": world["projects"]["a"].code, "code": "bare-iv", "definition": profile},
+        headers=headers,
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    # A headerless export no built-in reader places: only the named profile can read it.
+    rules = [{"pattern": "*.ivx", "kind": "jv", "profile": "bare-iv"}]
+    agent = Agent(_config(tmp_path, live_server.url, token, rules=rules))
+    device = world["a"].devices[0]
+    shutil.copy(
+        ROOT / "tests" / "data" / "profiles" / "station7_run1.ivx",
+        tmp_path / "inbox" / f"{_code(device)}.ivx",
+    )
+    try:
+        _settle(agent)
+    finally:
+        agent.close()
+    measurement = _until(lambda: Measurement.objects.filter(device=device).first())
+    assert measurement.profile_version.profile.code == "bare-iv"
+    assert measurement.profile_version.version == 1
+
+
+def test_a_rule_may_name_a_built_in_reader_or_a_profile_but_not_both(tmp_path):
+    raw = {"server": "http://x", "token": "t", "folders": ["in"]}
+    rule = {"pattern": "*.ivx", "format": "hzb-keithley", "profile": "bare-iv"}
+    with pytest.raises(ConfigError, match="not both"):
+        config_from_dict({**raw, "rules": [rule]}, base=tmp_path)
+    named = config_from_dict({**raw, "rules": [{"profile": "bare-iv"}]}, base=tmp_path)
+    assert named.rules[0].profile == "bare-iv"
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [

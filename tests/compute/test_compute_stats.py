@@ -122,10 +122,11 @@ def test_p_values_are_written_with_two_significant_digits_and_a_floor(p, text):
     assert format_p(p) == text
 
 
-def test_the_p_value_filter_writes_what_format_p_writes():
+def test_the_p_value_filter_writes_p_as_a_paper_prints_it():
     from analysis.templatetags.dashboard_tags import pvalue
 
-    assert pvalue(0.0321) == "0.032" and pvalue(1e-9) == "<\u00a01e-4" and pvalue(None) == "–"
+    # Three significant digits, and a floor written out rather than as "0.0000" or "1e-4".
+    assert pvalue(0.0321) == "0.0321" and pvalue(1e-9) == "<\u00a00.0001" and pvalue(None) == "–"
     assert pvalue("text") == "–"
 
 

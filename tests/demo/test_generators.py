@@ -351,7 +351,8 @@ def test_eqe_shows_the_exciton_bump_before_the_edge(files, targets, parsed, grou
         text = parsed[f.filename]
         wavelength, eqe = text.column("Wavelength (nm)"), text.column("EQE (%)")
         assert (
-            wavelength[0] == 300 and wavelength[-1] == 1400 and np.allclose(np.diff(wavelength), 10)
+            # To 1500 nm (1.3 eV dots) or 1650 nm (1.0 eV): the sub-gap tail down to the floor.
+            wavelength[0] == 300 and wavelength[-1] >= 1500 and np.allclose(np.diff(wavelength), 10)
         )
         assert abs(_local_peak(wavelength, eqe, exciton, 40.0) - exciton) <= 20.0
         assert eqe.max() < 90.0

@@ -68,7 +68,8 @@ def test_excluded_devices_without_a_reason_say_so():
     group["excluded"] = [True, False, False, False, False]
     del group["reasons"]
     excluded = _excluded(metric_distribution([group], "pce_percent"))
-    assert excluded["hovertext"] == [f"{TARGET}: excluded (no reason recorded)"]
+    (note,) = excluded["hovertext"]
+    assert note.startswith(f"{TARGET}: excluded (no reason recorded)<br>PCE: ")
 
 
 def test_excluded_devices_do_not_enter_the_box_statistics():

@@ -330,6 +330,7 @@ def test_inline_rows_stay_in_their_parents_project(world, client):
     data = {
         "code": batch.code,
         "name": batch.name,
+        "state": batch.state,
         "variants-TOTAL_FORMS": str(len(variants) + 1),
         "variants-INITIAL_FORMS": str(len(variants)),
         "variants-MIN_NUM_FORMS": "0",

@@ -84,3 +84,33 @@ def test_it_says_not_fitted_below_the_minimum_number_of_devices():
 
     assert not result.fitted and result.components == [] and result.n_devices == 6
     assert "at least 10" in result.model
+
+
+def test_a_large_project_is_fitted_on_whole_substrates_drawn_at_random_and_says_so():
+    frames = [_project(seed, {"A": 0.0, "B": -2.0, "C": 0.0}) for seed in range(10)]
+    frame = pd.concat(
+        [f.assign(batch=f["batch"] + f"-{i}", substrate=f["substrate"] + f"-{i}") for i, f in
+         enumerate(frames)],
+        ignore_index=True,
+    )  # fmt: skip
+    assert len(frame) == 1280
+
+    result = attribute_variance(frame, "pce_percent", n_bootstrap=5, seed=2)
+
+    assert result.n_devices == 1280
+    assert "fitted on 300 of the 1280 devices: 75 of 320 substrates" in result.model
+    shares = {c.level: c.share for c in result.components}
+    assert max(shares, key=shares.get) == "synthesis"  # the planted lot still dominates
+
+
+def test_a_lot_used_by_exactly_one_batch_is_said_to_be_indistinguishable_not_a_crash():
+    # One lot per batch (as in the demo): the two levels group the devices identically, and
+    # fitting both made the information matrix singular (a 500 on the Insights page).
+    frame = _project(5, {f"L{i}": 0.0 for i in range(8)})
+    frame["synthesis"] = frame["batch"].str.replace("B", "L")
+
+    result = attribute_variance(frame, "pce_percent", seed=1, n_bootstrap=20)
+
+    assert result.fitted
+    assert {c.level for c in result.components} == {"synthesis", "substrate", "residual"}
+    assert "left out as indistinguishable: batch (same groups as synthesis)" in result.model

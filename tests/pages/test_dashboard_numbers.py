@@ -341,7 +341,11 @@ def test_aging_hours_count_from_each_devices_first_scan_in_each_study(world):
         ]
         assert got.study_hours.tolist() == pytest.approx(expected)  # one device: same t = 0
         assert got.devices == {
-            device.id: {"code": device.code, "variant": f"{lab.batch.code}: target"}
+            device.id: {
+                "code": device.code,
+                "variant": f"{lab.batch.code}: target",
+                "color_key": "target",
+            }
         }
 
 

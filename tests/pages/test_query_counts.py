@@ -107,11 +107,13 @@ def test_the_dashboards_query_count_does_not_grow_with_devices(client, world, ur
         "compare-by-recipe": "/compare/?by=recipe&per=substrate",
     }[url_name]
     _add_devices_with_results(lab, 3, 1)
+    client.get(url)  # caches filled once per process (content types) are not the page's
     few = _count(client, url)
     _add_devices_with_results(lab, 30, 2)
     many = _count(client, url)
     assert few == many
-    assert many <= 12
+    # The batch page reads its champions' J-V, EQE and MPP curves: three more, fixed.
+    assert many <= (15 if url_name == "batch" else 12)
 
 
 def test_the_aging_page_query_count_does_not_grow_with_devices_or_points(client, world):

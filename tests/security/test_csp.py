@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
+from measurements import services
+
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 DATA_TYPES = {"application/json", "application/ld+json"}
 
 
@@ -111,8 +114,16 @@ def test_no_rendered_page_runs_an_inline_script_or_handler(pages):
         assert found.handlers == [], url
 
 
-def test_the_figures_travel_as_json_data_not_as_script(pages, world):
+def test_the_figures_travel_as_json_data_not_as_script(
+    pages, world, django_capture_on_commit_callbacks
+):
     client, _ = pages
+    # A measured batch: an empty one shows an empty state and draws no figure at all.
+    text = (DATA / "synthetic" / "jv_example_a.txt").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.measurement_create(
+            user=world["users"]["owner"], target=world["a"].devices[0], data=text, filename="a.txt"
+        )
     body = client.get(f"/batches/{world['a'].batch.id}/").content.decode()
     assert 'type="application/json"' in body
     assert _scripts(body).inline == []

@@ -172,18 +172,22 @@ def test_the_figures_own_markup_survives_escaping():
     assert fig["data"][0]["name"] == "T1 (J<sub>SC</sub> = 28.0 mA cm<sup>-2</sup>)"
 
 
-def test_a_variant_named_as_a_link_shows_as_text_on_the_batch_page(client, world):
+def test_a_variant_named_as_a_link_shows_as_text_on_the_batch_page(
+    client, world, django_capture_on_commit_callbacks
+):
     a = world["a"]
     Variant.objects.filter(pk=a.variants[0].pk).update(name=LINK)
     text = (DATA / "synthetic" / "jv_example_a.txt").read_bytes()
-    for device in a.devices:
-        services.measurement_create(
-            user=world["users"]["owner"],
-            target=device,
-            data=text,
-            filename="a.txt",
-            options=services.UploadOptions(confirm_duplicate=True),
-        )
+    # Analysed, so the batch page draws its figures (an unmeasured batch shows an empty state).
+    with django_capture_on_commit_callbacks(execute=True):
+        for device in a.devices:
+            services.measurement_create(
+                user=world["users"]["owner"],
+                target=device,
+                data=text,
+                filename="a.txt",
+                options=services.UploadOptions(confirm_duplicate=True),
+            )
     client.force_login(world["users"]["owner"])
     response = client.get(f"/batches/{a.batch.id}/")
     assert response.status_code == 200

@@ -27,14 +27,25 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
 
 from analysis.models import StabilityStudy
 from fabrication.models import Chemical, LayerRecipe
-from measurements import services
+from insights.models import SuggestionRound
+from measurements import profiles, services
 from measurements.models import Measurement, Status
+from notebook.services import Photo, add_note
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-LAB_APPS = ["core", "fabrication", "measurements", "analysis"]
+# An instrument profile (tests/profiles): bare mV / mA columns.
+PROFILE = {
+    "kind": "jv",
+    "columns": [
+        {"column": 1, "quantity": "voltage", "unit": "mV"},
+        {"column": 2, "quantity": "current", "unit": "mA"},
+    ],
+}
+LAB_APPS = ["core", "fabrication", "measurements", "analysis", "notebook"]
 PERSONAS = ["owner", "colleague", "viewer", "outsider", "anonymous", "staffer"]
 READERS = {"owner", "colleague", "viewer"}
 WRITERS = {"owner", "colleague"}
@@ -92,25 +103,46 @@ BULK = "bulk"  # POST-only upload into A
 AUTOCOMPLETE = "autocomplete"  # choices for a form being written: writable objects only
 REDIRECT = "redirect"  # the admin's /<id>/ shortcut to the change form: a bare redirect
 NOT_FOUND = "not-found"  # the admin's catch-all, and view-on-site (no model has a page)
+SCAN = "scan"  # /scan/<code>: readers are sent to the object's page, others get "not found"
 
 PAGE_KINDS = {
     "home": LOGIN,
     "search": LOGIN,
     "compare": LOGIN,
+    "control": LOGIN,  # the control variant of the user's projects only
+    "origin-export": DETAIL,  # curves of named devices of the user's projects; others: 404
     "aging": LOGIN,
+    "insights": LOGIN,  # the user's own projects; another's answers 404
     "upload": LOGIN,
     "measurement-status": LOGIN,
     "batch-sheet-template": LOGIN,
     "batch-sheet-import": LOGIN,
     "tokens": LOGIN,
+    "design": LOGIN,
     "password_change": LOGIN,
     "password_change_done": LOGIN,
     "batch": DETAIL,
     "device": DETAIL,
     "synthesis": DETAIL,
     "measurement-raw": DETAIL,
+    "profiles": LOGIN,  # the user's projects' instrument profiles
+    "profile-teach": LOGIN,
+    "profile-edit": DETAIL,
+    # Reads a posted sample file with a posted profile; stores and reads nothing of a project.
+    "api:instrument-profile-preview": LOGIN,
     "device-status": ACTION,
+    "labels": LOGIN,  # the form; sheets of the user's objects only (tests/labels)
+    "scan": LOGIN,
+    "scan-code": SCAN,
+    "note-add": ACTION,  # POST-only: a note (and photo) on one object of A
+    "note-photo": DETAIL,
+    "note-thumbnail": DETAIL,
+    "losses": LOGIN,  # the user's projects' loss plots; ?project= picks one of them
+    "device-losses": DETAIL,
+    "variant-losses": DETAIL,
+    "losses-references": BULK,  # POST-only: a spectral-mismatch file into a project
     "login": PUBLIC,
+    "favicon": PUBLIC,
     "logout": PUBLIC,
     "password_reset": PUBLIC,
     "password_reset_done": PUBLIC,
@@ -143,6 +175,8 @@ API_RESOURCES = {
     "film",
     "measurement",
     "result",
+    "instrument-profile",
+    "note",
 }
 API_SUFFIXES = {
     "list": LIST,
@@ -173,7 +207,9 @@ ADMIN_MODELS = {
     "fabrication_device",
     "fabrication_film",
     "measurements_measurement",
+    "measurements_instrumentprofile",
     "analysis_stabilitystudy",
+    "notebook_note",
 }
 SUPERUSER_MODELS = {"auth_user", "auth_group"}
 _ADMIN_NAME = re.compile(r"^admin:(?P<model>[a-z]+_[a-z0-9]+?)_(?P<suffix>[a-z_]+)$")
@@ -187,6 +223,27 @@ class Spec:
     suffix: str | None = None
 
 
+# Read-only insights of one project named by ?project= (suggestions: POST computes a round,
+# tested in tests/insights where the data allow one).
+INSIGHT_QUESTIONS = {
+    "variance",
+    "importance",
+    "parameters",
+    "partial_dependence",
+    "planned",
+    "suggestions",
+}
+
+
+# .eln and NOMAD downloads (readers), the .eln import (managers; POST-only): name -> spec.
+EXCHANGE_ROUTES = {
+    "api:batch-eln": (DETAIL, "batch", "eln"),
+    "api:project-eln": (DETAIL, "project", "eln"),
+    "api:project-nomad": (DETAIL, "project", "nomad"),
+    "api:project-eln-import": (ACTION, "project", "eln-import"),
+}
+
+
 def classify(route: Route) -> Spec | None:
     """What kind of URL this is, or None when the test does not know (which fails it)."""
     if route.key in PAGE_KINDS:
@@ -195,10 +252,19 @@ def classify(route: Route) -> Spec | None:
         basename, _, suffix = route.name[4:].rpartition("-")
         if basename == "measurement" and suffix in {"raw", "reanalyse", "bulk"}:
             return Spec(API_SUFFIXES[suffix], target=basename, suffix=suffix)
-        if basename == "device" and suffix == "losses":  # read-only figures of one device
+        if basename in {"device", "variant"} and suffix == "losses":  # read-only figures
             return Spec(DETAIL, target=basename, suffix=suffix)
-        if basename == "insights" and suffix in {"variance", "importance"}:  # read-only
+        if basename == "insights" and suffix in INSIGHT_QUESTIONS:  # the project in the query
             return Spec(DETAIL, target="project", suffix="insight")
+        if basename == "insights_suggestion" and suffix in {"detail", "sheet", "confirm"}:
+            kind = ACTION if suffix == "confirm" else DETAIL
+            return Spec(kind, target="suggestion", suffix=f"suggestion-{suffix}")
+        if basename == "instrument-profile" and suffix in {"yaml", "reread", "import"}:
+            kind = {"yaml": DETAIL, "reread": ACTION, "import": BULK}[suffix]
+            return Spec(kind, target=basename, suffix=f"profile-{suffix}")
+        if route.name in EXCHANGE_ROUTES:
+            kind, target, suffix = EXCHANGE_ROUTES[route.name]
+            return Spec(kind, target=target, suffix=suffix)
         if basename in API_RESOURCES and suffix in {"list", "detail"}:
             return Spec(API_SUFFIXES[suffix], target=basename, suffix=suffix)
         return None
@@ -257,6 +323,8 @@ def lab(world, django_user_model, django_capture_on_commit_callbacks):
         started_at=measurement.measured_at or measurement.created_at,
     )
     study.devices.set(a.devices[:2])
+    profile = profiles.create(project=project, code="A-PROFILE", definition=PROFILE, user=owner)
+    note = add_note(user=owner, target=a.batch, body="A note", photo=Photo("a.png", _png()))
     staffer = django_user_model.objects.create_user(
         username="staffer", password="staffer-pass-123", is_staff=True
     )
@@ -281,7 +349,9 @@ def lab(world, django_user_model, django_capture_on_commit_callbacks):
         "fabrication_device": a.devices[0],
         "fabrication_film": a.film,
         "measurements_measurement": measurement,
+        "measurements_instrumentprofile": profile,
         "analysis_stabilitystudy": study,
+        "notebook_note": note,
     }
     api = {
         "project": project,
@@ -296,14 +366,41 @@ def lab(world, django_user_model, django_capture_on_commit_callbacks):
         "film": a.film,
         "measurement": measurement,
         "result": measurement,
+        "instrument-profile": profile,
+        "note": note,
+        "suggestion": SuggestionRound.objects.create(
+            project=project,
+            code="A-SUG",
+            metric="pce_percent",
+            objective="mean",
+            space={"continuous": [], "categorical": [], "fixed": []},
+            n_observations=0,
+            model="",
+            method="",
+            summary="",
+        ),
     }
     # Text only project A's objects hold: no answer to an outsider may contain any of it.
     markers = ["Alpha project", "A-B1", "A-PbS-1180", "A-LX-v1", "A-RUN1", "A-STACK", "A-F1"]
-    markers += ["A-CHEM", "A-LAYER", "A-STUDY", measurement.code]
+    markers += ["A-PROFILE"]
+    markers += ["A-CHEM", "A-LAYER", "A-STUDY", measurement.code, "A-SUG"]
     users = {**world["users"], "staffer": staffer}
     return SimpleNamespace(
-        a=a, project=project, objects=objects, api=api, markers=markers, users=users, m=measurement
+        a=a,
+        project=project,
+        objects=objects,
+        api=api,
+        markers=markers,
+        users=users,
+        m=measurement,
+        photo=note.attachments.get(),
     )
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _client(lab, persona: str) -> Client:
@@ -377,17 +474,40 @@ def _page_plan(lab, spec: Spec, route: Route) -> list[Ask]:
     if name == "admin:autocomplete":
         query = "?app_label=fabrication&model_name=ligandexchangerun&field_name=synthesis&term=A"
         return [Ask("GET", reverse(name) + query)]
+    if name == "scan-code":
+        return [Ask("GET", reverse(name, args=[a.devices[0].code]))]
+    if name == "note-add":
+        data = {"target_pick": f"device:{a.devices[0].pk}", "body": "matrix"}
+        return [Ask("POST", reverse(name), data, write=True)]
+    if name in ("note-photo", "note-thumbnail"):
+        return [Ask("GET", reverse(name, args=[lab.photo.pk]))]
     if name == "device-status":
         url = reverse(name, args=[a.devices[0].pk])
         return [Ask("POST", url, {"status": "excluded", "reason": "matrix"}, write=True)]
-    by_object = {"batch": a.batch, "device": a.devices[0], "synthesis": a.synthesis}
+    if name == "losses-references":
+        upload = SimpleUploadedFile("lamp.txt", b"nm W/m2/nm\n400 1.0\n500 1.2\n600 1.1\n")
+        data = {"project": lab.project.pk, "kind": "lamp_spectrum", "file": upload}
+        return [Ask("POST", reverse(name), data, write=True)]
+    by_object = {
+        "batch": a.batch,
+        "device": a.devices[0],
+        "synthesis": a.synthesis,
+        "device-losses": a.devices[0],
+        "variant-losses": a.variants[0],
+    }
     if name in by_object:
         url = reverse(name, args=[by_object[name].pk])
         asks = [Ask("GET", url)]
-        if name == "batch":
+        if name in ("batch", "variant-losses"):
             asks += [Ask("GET", f"{url}?export={f}&table=devices") for f in ("csv", "xlsx")]
             asks += [Ask("GET", f"{url}?export=json&table=stats")]
         return asks
+    if name == "profile-edit":
+        return [Ask("GET", reverse(name, args=[lab.objects["measurements_instrumentprofile"].pk]))]
+    if name == "api:instrument-profile-preview":
+        sample = SimpleUploadedFile("s.txt", (DATA / "profiles" / "station7_run1.ivx").read_bytes())
+        body = {"file": sample, "definition": json.dumps(PROFILE)}
+        return [Ask("POST", reverse(name), body, write=True)]
     if name == "measurement-raw":
         return [Ask("GET", reverse(name, args=[m.pk]))]
     queries = {
@@ -395,10 +515,15 @@ def _page_plan(lab, spec: Spec, route: Route) -> list[Ask]:
         "compare": "?by=variant",
         "measurement-status": f"?ids={m.pk}",
         "aging": "",
+        "origin-export": f"?devices={a.devices[0].code}&kind=jv",
     }
     asks = [Ask("GET", reverse(name) + queries.get(name, ""))]
-    if name == "aging":
+    if name in ("aging", "control"):
         asks.append(Ask("GET", reverse(name) + "?export=csv"))
+    if name == "origin-export":
+        asks.append(Ask("GET", f"{reverse(name)}?batch={a.batch.pk}&variant={a.variants[0].pk}"))
+    if name == "losses":
+        asks += [Ask("GET", f"{reverse(name)}?export={f}&table=variants") for f in ("csv", "xlsx")]
     if name == "batch-sheet-import":
         asks.append(
             Ask("POST", reverse(name), {"project": lab.project.pk, "file": _zip()}, write=True)
@@ -421,10 +546,32 @@ def _api_plan(lab, spec: Spec, route: Route) -> list[Ask]:
     if spec.suffix == "bulk":
         url = reverse(route.name, kwargs=fmt)
         return [Ask("POST", url, {"file": _zip(), "device": lab.a.devices[0].id}, write=True)]
+    if spec.suffix == "profile-import":  # YAML into project A
+        text = f"name: {NEW_CODE}\nkind: jv\ncolumns: {json.dumps(PROFILE['columns'])}\n"
+        url = reverse(route.name, kwargs=fmt)
+        return [Ask("POST", url, {"project": lab.project.code, "yaml": text}, write=True)]
+    if spec.suffix in ("profile-yaml", "profile-reread"):
+        url = reverse(route.name, kwargs={"pk": obj.pk, **fmt})
+        if spec.suffix == "profile-reread":
+            return [Ask("POST", url, write=True)]
+        return [Ask("GET", url)]
     if spec.suffix == "insight":  # the project is named in the query, by code
         return [Ask("GET", f"{reverse(route.name)}?project={obj.code}&metric=pce_percent")]
+    if spec.suffix in ("eln", "nomad", "eln-import"):  # the path names A's object by code
+        url = reverse(route.name, kwargs={"code": obj.code})
+        if spec.suffix == "eln-import":  # into A, which is not empty: managers get 409
+            eln = SimpleUploadedFile("a.eln", b"PK\x05\x06" + b"\0" * 18)
+            return [Ask("POST", url, {"file": eln}, write=True)]
+        if spec.suffix == "nomad":
+            return [Ask("GET", f"{url}?format=json"), Ask("GET", f"{url}?format=csv")]
+        return [Ask("GET", url)]
     if spec.suffix == "losses":  # its path names the device by id or code
         return [Ask("GET", reverse(route.name, kwargs={"code": obj.code}))]
+    if spec.suffix and spec.suffix.startswith("suggestion-"):
+        url = reverse(route.name, kwargs={"pk": obj.pk})
+        if spec.suffix == "suggestion-confirm":
+            return [Ask("POST", url, {"batch": NEW_CODE}, json=True, write=True)]
+        return [Ask("GET", url)]
     url = reverse(route.name, kwargs={"pk": obj.pk, **fmt})
     if spec.suffix == "reanalyse":
         return [Ask("POST", url, write=True)]
@@ -535,7 +682,12 @@ def _must_show(plan: Plan, ask: Ask, persona: str, status: int) -> bool:
     if plan.spec.kind == AUTOCOMPLETE:
         return persona in WRITERS
     # Insights answer with numbers about A, not with A's objects' names.
-    raw = plan.spec.suffix in ("raw", "insight") or plan.route.key == "measurement-raw"
+    # An .eln is a deflated zip: A's codes are in it, compressed.
+    raw = plan.spec.suffix in ("raw", "insight", "suggestion-sheet", "eln") or plan.route.key in (
+        "measurement-raw",
+        "note-photo",
+        "note-thumbnail",
+    )
     return persona in READERS and plan.spec.kind in (LIST, DETAIL) and not raw
 
 
@@ -546,6 +698,8 @@ def _expected(plan: Plan, ask: Ask, persona: str) -> set[int]:
     fixed = {PUBLIC: {200, 302, 400, 405}, NOT_FOUND: {404}, REDIRECT: {302}}
     if kind in fixed:
         return fixed[kind]
+    if kind == SCAN:
+        return {302} if persona in READERS else {404}
     if kind == SUPERUSER:
         return {302, 403}  # refused, or (no such user or group) back to the admin index
     if kind in (LOGIN, AUTOCOMPLETE):
@@ -554,8 +708,10 @@ def _expected(plan: Plan, ask: Ask, persona: str) -> set[int]:
     if kind == LIST and ask.method == "GET":
         return {200}
     if kind == ADD:
-        if spec.target == "measurements_measurement":
-            return {403}  # uploads go through the API and the upload page, which parse
+        if spec.target in ("measurements_measurement", "notebook_note"):
+            # Uploads go through the API and the upload page, which parse; notes are added on
+            # their object's page or through the API, which check the object and the photo.
+            return {403}
         if spec.target == "core_project" or persona in WRITERS or persona == "outsider":
             # The outsider writes in B: the form opens, and a POST into A re-shows it refused.
             return {200}

@@ -3,7 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.compute import ANALYSIS_VERSION
+from analysis.selectors.losses import outdated_devices, store_losses
 from core.api import is_id
+from fabrication.models import Device
 from measurements import kinds, lifecycle
 from measurements.models import Measurement
 
@@ -21,9 +23,23 @@ class Command(BaseCommand):
             help=f"only those not analysed with version {ANALYSIS_VERSION}",
         )
         parser.add_argument("--failed", action="store_true", help="only failed ones")
+        parser.add_argument(
+            "--losses",
+            action="store_true",
+            help="only rebuild the stored loss rows that are missing or outdated (as --outdated"
+            " does too); --all with it rebuilds every loss row",
+        )
         parser.add_argument("--all", action="store_true", help="every measurement")
 
     def handle(self, *args, **o):
+        if o["losses"] or o["outdated"]:
+            # Stored loss rows (issue 16) missing (devices from before them) or of another
+            # analysis version; rows whose inputs are re-analysed below are written again then.
+            devices = Device.objects.all() if o["losses"] and o["all"] else outdated_devices()
+            n = len(store_losses(devices.values_list("id", flat=True)))
+            self.stdout.write(f"{n} device loss row(s) rebuilt.")
+            if o["losses"]:
+                return
         qs = Measurement.objects.exclude(kind=kinds.ATTACHMENT)
         if o["measurement"]:
             value = o["measurement"]

@@ -143,6 +143,8 @@ class Agent:
             data["kind"] = rule.kind
         if rule.format:
             data["format"] = rule.format
+        if rule.profile:
+            data["profile"] = rule.profile
         attempts = entry.attempts + 1
         try:
             if sha256_of(path) != entry.sha256:  # rewritten after it was queued: wait again

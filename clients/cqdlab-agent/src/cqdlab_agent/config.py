@@ -26,7 +26,8 @@ class Rule:
     code_regex: str = DEFAULT_CODE_REGEX
     underscore_is_slash: bool = True
     kind: str | None = None
-    format: str | None = None
+    format: str | None = None  # a built-in reader by name (skips the project's profiles)
+    profile: str | None = None  # an instrument profile of the project, by name
 
     def route(self, name: str) -> tuple[str, str] | None:
         """(target, code) for a file name this rule takes, else None."""
@@ -77,10 +78,13 @@ def _rule(raw: dict, index: int) -> Rule:
         "underscore_is_slash",
         "kind",
         "format",
+        "profile",
     }
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     target = raw.get("target", "device")
+    if raw.get("format") and raw.get("profile"):
+        raise ConfigError(f"{where}: give format (a built-in reader) or profile, not both")
     if target not in TARGETS:
         raise ConfigError(f"{where}.target: {target!r} is not one of {', '.join(TARGETS)}")
     code_regex = raw.get("code_regex", DEFAULT_CODE_REGEX)
@@ -97,6 +101,7 @@ def _rule(raw: dict, index: int) -> Rule:
         underscore_is_slash=bool(raw.get("underscore_is_slash", True)),
         kind=raw.get("kind"),
         format=raw.get("format"),
+        profile=raw.get("profile"),
     )
 
 
