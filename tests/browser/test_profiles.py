@@ -13,6 +13,7 @@ import pytest
 
 from analysis.models import JVResult
 from measurements.models import InstrumentProfile, Measurement, Status
+
 from .conftest import login
 
 DATA = Path(__file__).resolve().parents[1] / "data"
