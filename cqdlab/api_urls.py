@@ -40,6 +40,7 @@ urlpatterns = [
         exchange.ProjectElnImportView.as_view(),
         name="project-eln-import",
     ),
+    path("eln-imports/", exchange.ElnImportView.as_view(), name="eln-import"),
     path("projects/<str:code>/nomad/", exchange.ProjectNomadView.as_view(), name="project-nomad"),
     path(
         "devices/<path:code>/losses/",

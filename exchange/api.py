@@ -3,6 +3,7 @@
 - GET  batches/{code}/eln/            a batch as .eln (readers of its project)
 - GET  projects/{code}/eln/           a project as .eln (readers)
 - POST projects/{code}/eln/import/    an .eln into this empty project (managers)
+- POST eln-imports/                   the same, the project named by the form field `project`
 - GET  projects/{code}/nomad/?format=csv|json   device results in Perovskite Database fields
 
 An object of a project the user cannot read answers 404 without echoing its code.
@@ -66,16 +67,31 @@ class ProjectElnView(APIView):
         return _download(data, export.file_name(f"cqdlab-{project.code}"), ELN_TYPE)
 
 
-class ProjectElnImportView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-    throttle_scope = "uploads"
+def _import_into(request: Request, project: Project) -> Response:
+    if not can_manage(request.user, project.id):
+        raise exceptions.PermissionDenied(
+            f"Importing into project '{project.code}' needs the manager role."
+        )
+    upload = request.FILES.get("file")
+    if upload is None:
+        return Response({"error": "Send the .eln file as 'file'."}, status=400)
+    try:
+        report = importer.import_eln(upload.read(), project, request.user)
+    except importer.ImportRefused as exc:
+        return Response({"error": exc.message}, status=exc.status)
+    return Response(report.as_dict(), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
+
+def _import_schema(with_project: bool):
+    properties = {"file": {"type": "string", "format": "binary"}}
+    if with_project:
+        properties["project"] = {"type": "string", "example": "ees-solar-2025"}
+    return extend_schema(
         request={
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
+                "properties": properties,
+                "required": ["file", "project"] if with_project else ["file"],
             }
         },
         responses={
@@ -83,22 +99,31 @@ class ProjectElnImportView(APIView):
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="refused: {error}"),
             409: OpenApiResponse(OpenApiTypes.OBJECT, description="the project is not empty"),
         },
-        summary="Import an .eln written by cqdlab into this empty project (managers)",
+        summary="Import an .eln written by cqdlab into an empty project (managers)",
     )
+
+
+class ProjectElnImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "uploads"
+
+    @_import_schema(with_project=False)
     def post(self, request: Request, code: str) -> Response:
-        project = _project(request, code)
-        if not can_manage(request.user, project.id):
-            raise exceptions.PermissionDenied(
-                f"Importing into project '{project.code}' needs the manager role."
-            )
-        upload = request.FILES.get("file")
-        if upload is None:
-            return Response({"error": "Send the .eln file as 'file'."}, status=400)
-        try:
-            report = importer.import_eln(upload.read(), project, request.user)
-        except importer.ImportRefused as exc:
-            return Response({"error": exc.message}, status=exc.status)
-        return Response(report.as_dict(), status=status.HTTP_201_CREATED)
+        return _import_into(request, _project(request, code))
+
+
+class ElnImportView(APIView):
+    """The contract's import door: multipart `file` and `project` (code or id)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "uploads"
+
+    @_import_schema(with_project=True)
+    def post(self, request: Request) -> Response:
+        code = str(request.data.get("project", "")).strip()
+        if not code:
+            return Response({"error": "Name the target project as 'project' (code or id)."}, 400)
+        return _import_into(request, _project(request, code))
 
 
 class ProjectNomadView(APIView):

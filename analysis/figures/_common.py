@@ -210,6 +210,23 @@ def band(
     }
 
 
+def panel_title(
+    text: str, x_domain: tuple[float, float], y_domain: tuple[float, float], size: int = 13
+) -> dict:
+    """A panel's title as a paper annotation centred above its axes (``text`` already safe)."""
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": sum(x_domain) / 2,
+        "y": y_domain[1],
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": size},
+    }
+
+
 @dataclass(frozen=True)
 class PanelGrid:
     """Panels laid out `cols` to a row, every panel with its own axes and a y scale matched to

@@ -21,6 +21,7 @@ from ._common import (
     figure,
     floats,
     json_floats,
+    panel_title,
     safe_text,
 )
 
@@ -176,20 +177,6 @@ def _reference_line(ids) -> tuple[dict, dict]:
     return line, note
 
 
-def _title(text: str, x_domain: tuple[float, float], y_domain: tuple[float, float]) -> dict:
-    return {
-        "text": f"<b>{text}</b>",
-        "xref": "paper",
-        "yref": "paper",
-        "x": sum(x_domain) / 2,
-        "y": y_domain[1],
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 13},
-    }
-
-
 def aging_figure(panels: Sequence[dict], metric: str = "pce") -> dict:
     """Normalised `metric` ("pce", "voc", "jsc" or "ff") vs hours: mean ± std, devices, T80."""
     label = METRIC_LABELS[metric]
@@ -228,6 +215,6 @@ def aging_figure(panels: Sequence[dict], metric: str = "pce") -> dict:
         layout["shapes"].append(line)
         layout["annotations"] += [
             note,
-            _title(safe_text(panel.get("title", "")), x_domain, y_domain),
+            panel_title(f"<b>{safe_text(panel.get('title', ''))}</b>", x_domain, y_domain),
         ]
     return figure(data, layout)

@@ -26,6 +26,7 @@ from ._common import (
     json_floats,
     layout_key,
     line,
+    panel_title,
     safe_text,
     when,
 )
@@ -337,17 +338,5 @@ def hysteresis_figure(pairs: Sequence[dict], max_points: int = MAX_POINTS) -> di
             rs, fs = pair.get("pce_rs_percent"), pair.get("pce_fs_percent")
             if rs is not None and fs is not None:
                 text += f" (PCE {rs:.2f} % rev, {fs:.2f} % fwd)"
-        layout["annotations"].append(
-            {
-                "text": text,
-                "xref": "paper",
-                "yref": "paper",
-                "x": sum(x_domain) / 2,
-                "y": y_domain[1],
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12},
-            }
-        )
+        layout["annotations"].append(panel_title(text, x_domain, y_domain, size=12))
     return figure(data, layout)

@@ -28,6 +28,7 @@ from ._common import (
     json_floats,
     json_strings,
     layout_key,
+    panel_title,
     safe_text,
     safe_texts,
 )
@@ -421,18 +422,6 @@ def metric_facets(
             layout[x_key][key] = xaxis[key]
         if index == 0 and "range" in yaxis:
             layout[layout_key(ids[1])]["range"] = yaxis["range"]
-        layout["annotations"].append(
-            {
-                "text": f"<b>{safe_text(title)}</b>",
-                "xref": "paper",
-                "yref": "paper",
-                "x": sum(x_domain) / 2,
-                "y": y_domain[1],
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
+        layout["annotations"].append(panel_title(f"<b>{safe_text(title)}</b>", x_domain, y_domain))
         data += traces
     return figure(data, layout)

@@ -21,6 +21,7 @@ from ._common import (
     figure,
     floats,
     json_floats,
+    panel_title,
     safe_text,
 )
 
@@ -110,20 +111,6 @@ def _group_traces(group: dict, color: str, ids, legend: bool) -> list[dict]:
     return traces
 
 
-def _title(text: str, x_domain: tuple[float, float], y_domain: tuple[float, float]) -> dict:
-    return {
-        "text": text,
-        "xref": "paper",
-        "yref": "paper",
-        "x": sum(x_domain) / 2,
-        "y": y_domain[1],
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 13},
-    }
-
-
 def survival_figure(panels: Sequence[dict]) -> dict:
     """Kaplan-Meier curves of T80 per group with 95 % bands and censoring ticks, per panel."""
     panels = [p for p in panels if p.get("groups")]
@@ -151,5 +138,5 @@ def survival_figure(panels: Sequence[dict]) -> dict:
         text = f"<b>{safe_text(panel.get('title', ''))}</b>"
         if panel.get("note"):
             text += f"<br>{safe_text(panel['note'])}"
-        layout["annotations"].append(_title(text, x_domain, y_domain))
+        layout["annotations"].append(panel_title(text, x_domain, y_domain))
     return figure(data, layout)

@@ -31,7 +31,6 @@ from ..compute.mismatch import METHOD as MISMATCH_METHOD
 from ..compute.mismatch import read_two_columns
 from ..exports import FORMATS, annotated_table_response
 from ..figures.losses import (
-    METRIC_TITLES,
     deficit_figure,
     exciton_figure,
     overlay_figure,
@@ -52,6 +51,17 @@ from ..selectors.losses import (
     variant_summaries,
 )
 from ._common import scoped_or_404
+
+# The metric chooser and headings in plain text (the figures' titles carry plotly markup).
+METRIC_WORDS = {
+    "voc_deficit_v": "Voc deficit, Eg/q − Voc (V)",
+    "delta_voc_nonrad_v": "Non-radiative Voc loss (V)",
+    "pce_percent": "PCE (%)",
+    "voc_v": "Voc (V)",
+    "ff": "FF",
+    "jsc_loss_ma_cm2": "Jsc loss against the SQ limit (mA/cm²)",
+    "voc_over_sq": "Voc / Voc,SQ",
+}
 
 # Every figure a table shows: key, label, unit ("" for none), decimal places.
 FIGURES: tuple[tuple[str, str, str, int], ...] = (
@@ -270,7 +280,8 @@ def project(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "n_devices": len(rows),
             "metric": metric,
-            "metrics": [(m, METRIC_TITLES[m]) for m in METRICS],
+            "metrics": [(m, METRIC_WORDS[m]) for m in METRICS],
+            "metric_words": METRIC_WORDS[metric],
             "summaries": summaries,
             "summary_keys": [(k, *_LABELS[k]) for k in SHOWN],
             "variant_rows": [

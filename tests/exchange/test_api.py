@@ -81,6 +81,31 @@ def test_a_manager_imports_through_the_api_and_members_and_viewers_may_not(
     assert again.status_code == 409 and "not empty" in again.json()["error"]
 
 
+def test_the_contracts_import_door_takes_the_file_and_the_project_as_form_fields(
+    filled, api, gamma, django_capture_on_commit_callbacks
+):
+    from fabrication.models import Device
+
+    eln = api("owner").get("/api/v1/batches/A-B1/eln/").content
+    url = "/api/v1/eln-imports/"
+    missing = api("owner").post(url, {"file": SimpleUploadedFile("a.eln", eln)})
+    assert missing.status_code == 400 and "project" in missing.json()["error"]
+    member = api("colleague").post(
+        url, {"file": SimpleUploadedFile("a.eln", eln), "project": "gamma"}
+    )
+    assert member.status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        made = api("owner").post(
+            url, {"file": SimpleUploadedFile("a.eln", eln), "project": "gamma"}
+        )
+    assert made.status_code == 201, made.content
+    assert Device.objects.filter(project=gamma, code="A-B1/TS1/P1").exists()
+    outsider = api("outsider").post(
+        url, {"file": SimpleUploadedFile("a.eln", eln), "project": "gamma"}
+    )
+    assert outsider.status_code == 404
+
+
 def test_a_refused_file_answers_400_with_the_reason(filled, api, gamma):
     response = api("owner").post(
         "/api/v1/projects/gamma/eln/import/",

@@ -107,6 +107,8 @@ def test_the_project_page_shows_each_variants_median_voc_deficit_with_quartiles(
     for fig in ("fig-deficit", "fig-recipes", "fig-exciton", "fig-overlay", "fig-waterfall-0"):
         assert f'id="{fig}"' in page
     assert "<script>" not in page.replace('<script type="application/json"', "")
+    # The chooser and headings speak words, not field names.
+    assert ">Voc deficit, Eg/q − Voc (V)</option>" in page and ">voc_deficit_v<" not in page
 
 
 def test_an_outsider_sees_only_his_own_projects_losses(client, world, lab):

@@ -241,6 +241,7 @@ EXCHANGE_ROUTES = {
     "api:project-eln": (DETAIL, "project", "eln"),
     "api:project-nomad": (DETAIL, "project", "nomad"),
     "api:project-eln-import": (ACTION, "project", "eln-import"),
+    "api:eln-import": (ACTION, "project", "eln-import-form"),  # the project is a form field
 }
 
 
@@ -557,6 +558,9 @@ def _api_plan(lab, spec: Spec, route: Route) -> list[Ask]:
         return [Ask("GET", url)]
     if spec.suffix == "insight":  # the project is named in the query, by code
         return [Ask("GET", f"{reverse(route.name)}?project={obj.code}&metric=pce_percent")]
+    if spec.suffix == "eln-import-form":  # into A, named in the form: managers get 409
+        eln = SimpleUploadedFile("a.eln", b"PK\x05\x06" + b"\0" * 18)
+        return [Ask("POST", reverse(route.name), {"file": eln, "project": obj.code}, write=True)]
     if spec.suffix in ("eln", "nomad", "eln-import"):  # the path names A's object by code
         url = reverse(route.name, kwargs={"code": obj.code})
         if spec.suffix == "eln-import":  # into A, which is not empty: managers get 409
