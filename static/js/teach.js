@@ -42,7 +42,7 @@
     return options.kind_columns[value(form, "kind")] || [];
   }
   function fillSelect(select, values, chosen) {
-    select.replaceChildren(...values.map((v) => { const o = el("option", v); o.value = v; return o; }));
+    select.replaceChildren(...values.map((v) => { const o = el("option", v.replace(/_/g, " ")); o.value = v; return o; }));
     if (chosen && values.includes(chosen)) select.value = chosen;
   }
   function addColumn(form, spec) {
