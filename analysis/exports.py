@@ -38,13 +38,15 @@ def _safe_cell(value: Any) -> Any:
     return value
 
 
-def _csv_cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: no formula start, no line separator that splits the row."""
     if isinstance(value, str):
         value = value.translate(_LINE_SEPARATORS)
     return _safe_cell(value)
 
 
-def _xlsx_cell(value: Any) -> Any:
+def xlsx_cell(value: Any) -> Any:
+    """A value as a workbook cell: no formula start, no character the XML cannot hold."""
     if isinstance(value, str):
         value = _NOT_IN_XML.sub("", value)
     return _safe_cell(value)
@@ -185,14 +187,14 @@ def table_response(
     if fmt == "xlsx":
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(sheet_title(name))
-        ws.append([_xlsx_cell(c) for c in headers])
+        ws.append([xlsx_cell(c) for c in headers])
         for row in shown:
-            ws.append([_xlsx_cell(v) for v in row])
+            ws.append([xlsx_cell(v) for v in row])
         if notes:
             about = wb.create_sheet("About")
             about.append(["Setting", "Value"])
             for key, value in notes.items():
-                about.append([_xlsx_cell(key), _xlsx_cell(value)])
+                about.append([xlsx_cell(key), xlsx_cell(value)])
         buffer = io.BytesIO()
         wb.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -207,7 +209,7 @@ def table_response(
             about = "# " + about.replace("\n", " ").replace("\r", " ")
             writer.writerow([about] + [""] * (len(headers) - 1))
         writer.writerow(headers)
-        writer.writerows([_csv_cell(v) for v in row] for row in shown)
+        writer.writerows([csv_cell(v) for v in row] for row in shown)
         response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
         ext = "csv"
     response["Content-Disposition"] = attachment_header(f"{name}.{ext}")
@@ -238,12 +240,12 @@ def annotated_table_response(
     if fmt == "xlsx":
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(sheet_title(name))
-        ws.append([_xlsx_cell(c) for c in columns])
+        ws.append([xlsx_cell(c) for c in columns])
         for row in rows:
-            ws.append([_xlsx_cell(v) for v in row])
+            ws.append([xlsx_cell(v) for v in row])
         info = wb.create_sheet("about")
         for key, value in about:
-            info.append([_xlsx_cell(key), _xlsx_cell(value)])
+            info.append([xlsx_cell(key), xlsx_cell(value)])
         buffer = io.BytesIO()
         wb.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -254,7 +256,7 @@ def annotated_table_response(
     for key, value in about:
         text.write(f"# {key}: {str(value).translate(_LINE_SEPARATORS).replace(chr(10), ' ')}\n")
     csv.writer(text).writerow(columns)
-    csv.writer(text).writerows([_csv_cell(v) for v in row] for row in rows)
+    csv.writer(text).writerows([csv_cell(v) for v in row] for row in rows)
     response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment_header(f"{name}.csv")
     response["X-Content-Type-Options"] = "nosniff"

@@ -29,6 +29,7 @@ from core.access import scoped
 from core.api import attachment_header, is_id
 from fabrication.models import Device
 
+from .exports import csv_cell, sheet_title, xlsx_cell
 from .models import EQEResult, JVResult, MPPResult
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,8 +37,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # thousands of columns helps nobody and Excel stops at 16,384.
 MAX_CURVES = 500
 MAX_CODES = 500
-# Excel and LibreOffice run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -102,25 +101,19 @@ def wide_rows(curves: Sequence[Curve], kind: str) -> list[list[Any]]:
     return [long_names, units, comments, *values]
 
 
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(rows: list[list[Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
+        writer.writerow(["" if v is None else csv_cell(v) for v in row])
     return text.getvalue().encode("utf-8-sig")  # Excel reads "µ" and "²" only with the BOM
 
 
 def xlsx_bytes(rows: list[list[Any]], title: str) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
+    sheet = workbook.create_sheet(sheet_title(title))
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append([xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -108,7 +108,7 @@ def contexts_for(measurements: list[Measurement]) -> dict[int, AnalysisContext]:
             ),
             thresholds=thresholds,
             conditions=(m.metadata or {}).get("conditions") or {},
-            irf=irfs.get(_irf_id(m)),
+            irf=irfs.get((_irf_id(m), m.project_id)),
             pixel=str((m.metadata or {}).get("pixel") or ""),
             is_qd_material=_is_qd_material(m),
             area_provenance=(m.metadata or {}).get("area") or {},
@@ -132,22 +132,25 @@ def _irf_id(m: Measurement) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _irfs(measurements: list[Measurement]) -> dict[int, tuple]:
-    """The instrument responses the chunk's TRPL measurements name: (time_ns, counts) of each
-    named TRPL measurement of the same project; one query, and one file read each."""
-    wanted = {_irf_id(m): m.project_id for m in measurements if _irf_id(m) is not None}
+def _irfs(measurements: list[Measurement]) -> dict[tuple[int, int], tuple]:
+    """The instrument responses the chunk's TRPL measurements name: {(id, project): (time_ns,
+    counts)} of each named TRPL measurement, keyed with its own project so that a measurement
+    only ever gets a curve of its project (two projects may name the same id); one query, and
+    one file read each."""
+    wanted = {(_irf_id(m), m.project_id) for m in measurements if _irf_id(m) is not None}
     if not wanted:
         return {}
     out = {}
-    for irf in Measurement.objects.select_related("raw_file").filter(id__in=wanted, kind="trpl"):
-        if wanted[irf.id] != irf.project_id:
+    ids = {irf_id for irf_id, _ in wanted}
+    for irf in Measurement.objects.select_related("raw_file").filter(id__in=ids, kind="trpl"):
+        if (irf.id, irf.project_id) not in wanted:
             continue  # another project's measurement is never read
         try:
             parsed = profiles.parse_stored(irf, raw_bytes(irf))
         except (parsers.ParseError, OSError):
             continue  # the kind flags irf_not_available
         columns = parsed.series[0].columns
-        out[irf.id] = (columns["time_ns"], columns["counts"])
+        out[(irf.id, irf.project_id)] = (columns["time_ns"], columns["counts"])
     return out
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from django.db.models import QuerySet
 
 from analysis.compute.aging import analyse_aging
+from analysis.compute.constants import HC_EV_NM
 from analysis.models import EQEResult, JVResult, MPPResult, StabilityStudy
 from analysis.selectors.aging import aging_rows
 from fabrication.models import Device, StackLayer
@@ -101,7 +102,6 @@ _JV = {
 }
 # Stability atmospheres as the database spells them.
 _ATMOSPHERE = {"argon": "Ar", "nitrogen": "N2", "air": "Air", "other": ""}
-HC_EV_NM = 1239.84193  # photon energy (eV) x wavelength (nm)
 
 
 def _first_jv(devices: list[Device]) -> dict[tuple[int, str], JVResult]:

@@ -220,7 +220,7 @@ def _header(column: str) -> str:
     unit = unit_of(column)
     if column in METRIC_LABELS or not unit:
         return column
-    stem = column[: column.rindex("_")] if "_" in column else column
+    stem = column  # a unit comes from a suffix, so the loop finds it
     for suffix, _ in UNIT_SUFFIXES:
         if column.endswith(suffix):
             stem = column[: -len(suffix)]

@@ -18,6 +18,7 @@ from core.api import is_id
 from . import lifecycle, parsers
 from .models import InstrumentProfile, InstrumentProfileVersion, Measurement
 from .parsers import profile as reader
+from .parsers._text import decode_head
 from .parsers.registry import _checked
 
 MAX_YAML_BYTES = 64 * 1024
@@ -110,7 +111,7 @@ def matching(project_id: int, data: bytes, filename: str) -> InstrumentProfileVe
     if not profiles:
         return None
     try:
-        head = reader.decode(data[:HEAD_BYTES])
+        head = decode_head(data, HEAD_BYTES)
     except parsers.ParseError:
         return None
     best, best_score = None, 0

@@ -17,6 +17,32 @@ from fabrication.models import (
 )
 
 
+def stored_jv(device, at, k: int, **figures):
+    """A succeeded J-V measurement of ``device`` at ``at`` with one reverse result row, built
+    without a file or the worker: for page tests about numbers already stored. ``k`` keeps the
+    raw file and the measurement code unique per device."""
+    from analysis.models import JVResult
+    from measurements.models import Measurement, RawFile
+
+    raw = RawFile.objects.create(
+        sha256=f"{device.id:032x}{k:032x}", size_bytes=1, file=f"raw/{device.id}-{k}"
+    )
+    m = Measurement.objects.create(
+        project=device.project,
+        code=f"M-{device.id}-{k}",
+        kind="jv",
+        device=device,
+        raw_file=raw,
+        original_filename="x.txt",
+        status="succeeded",
+        measured_at=at,
+    )
+    figures.setdefault("scan_direction", "reverse")
+    return JVResult.objects.create(
+        measurement=m, device=device, measured_at=at, analysis_version="t", **figures
+    )
+
+
 def make_lab(project, user, prefix: str = "A", devices_per_variant: int = 4) -> SimpleNamespace:
     synthesis = Synthesis.objects.create(
         project=project, code=f"{prefix}-PbS-1180", target_exciton_peak_nm=1180, created_by=user

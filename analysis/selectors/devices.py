@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, RowNumber
 from core.access import scoped
 from fabrication.models import Batch, Device, Synthesis, Variant
 
+from ..compute.constants import HC_EV_NM
 from ..compute.jv import JVThresholds
 from ..compute.stats import (
     EXCLUDING_FLAGS,
@@ -278,7 +279,6 @@ GROUPING_LABELS = {
 # Dots are binned by the bandgap of their target exciton peak, 0.1 eV wide: 1.0 eV and
 # 1.3 eV dots differ in Voc by 0.2 V and must never share a distribution.
 BANDGAP_BIN_EV = 0.1
-HC_EV_NM = 1239.84
 
 
 def bandgap_bin(exciton_peak_nm: float | None) -> str:

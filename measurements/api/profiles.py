@@ -12,7 +12,7 @@ import json
 import math
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -26,7 +26,7 @@ from core.api import ProjectOwnedSerializer, ProjectScopedViewSet, attachment_he
 from core.jsonsafe import json_safe
 
 from .. import hooks, parsers, profiles
-from ..models import InstrumentProfile
+from ..models import InstrumentProfile, InstrumentProfileVersion
 from ..parsers import profile as reader
 from ..parsers.registry import _checked
 from ..services import max_upload_bytes
@@ -77,8 +77,13 @@ class InstrumentProfileSerializer(ProjectOwnedSerializer):
 
     def get_versions(self, obj) -> list[dict]:
         return [
-            {"version": v.version, "created_at": v.created_at, "measurements": v.n}
-            for v in obj.versions.all().annotate(n=Count("measurements"))
+            {
+                "version": v.version,
+                "created_at": v.created_at,
+                # Lists prefetch the versions with their counts; a just-saved profile has none.
+                "measurements": v.n if hasattr(v, "n") else v.measurements.count(),
+            }
+            for v in obj.versions.all()
         ]
 
     def get_yaml_url(self, obj) -> str:
@@ -192,7 +197,12 @@ def _doc(summary: str, description: str):
 )
 @extend_schema(tags=["measurements"])
 class InstrumentProfileViewSet(ProjectScopedViewSet):
-    queryset = InstrumentProfile.objects.select_related("project")
+    queryset = InstrumentProfile.objects.select_related("project").prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=InstrumentProfileVersion.objects.annotate(n=Count("measurements")),
+        )
+    )
     serializer_class = InstrumentProfileSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = r"[^/]+"

@@ -31,6 +31,23 @@ _MAGIC = (
 _MAGIC_STARTS = tuple(magic for magic, _ in _MAGIC)
 
 
+def decode_head(data: bytes, limit: int) -> str:
+    """The first ``limit`` bytes as text, cut at a character boundary: a UTF-8 character (or a
+    UTF-16 code unit) split by the cut would otherwise fail UTF-8 and turn the whole head into
+    cp1252, garbling the µ, ° and Å a header's words are matched on."""
+    if len(data) <= limit:
+        return decode(data)
+    head = data[:limit]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return decode(head[: limit - limit % 2])
+    cut = len(head)
+    while cut > 0 and head[cut - 1] & 0xC0 == 0x80:  # continuation bytes of the last character
+        cut -= 1
+    if cut > 0 and head[cut - 1] >= 0xC0:  # its lead byte
+        cut -= 1
+    return decode(head[:cut])
+
+
 def decode(data: bytes) -> str:
     """Bytes to text: utf-8 (with or without BOM), then cp1252, then latin-1.
 

@@ -7,35 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from analysis.models import JVResult, StabilityStudy
-from measurements.models import Measurement, RawFile
+from analysis.models import StabilityStudy
+from tests.factories import stored_jv
 
 HOURS = (0, 100, 200, 300, 400)
 
 
 def _scan(device, at, pce, k, flags=()) -> None:
-    raw = RawFile.objects.create(
-        sha256=f"{device.id:032x}{k:032x}", size_bytes=1, file=f"raw/{device.id}-{k}"
-    )
-    m = Measurement.objects.create(
-        project=device.project,
-        code=f"M-{device.id}-{k}",
-        kind="jv",
-        device=device,
-        raw_file=raw,
-        original_filename="x.txt",
-        status="succeeded",
-        measured_at=at,
-    )
-    JVResult.objects.create(
-        measurement=m,
-        device=device,
-        measured_at=at,
-        analysis_version="t",
-        scan_direction="reverse",
-        pce_percent=pce,
-        flags=list(flags),
-    )
+    stored_jv(device, at, k, pce_percent=pce, flags=list(flags))
 
 
 @pytest.fixture

@@ -282,9 +282,9 @@ def test_aging_hours_count_from_each_devices_first_scan_in_each_study(world):
 
     from django.utils import timezone
 
-    from analysis.models import JVResult, StabilityStudy
+    from analysis.models import StabilityStudy
     from analysis.selectors.aging import aging_rows
-    from measurements.models import Measurement, RawFile
+    from tests.factories import stored_jv
 
     lab = world["a"]
     project = lab.batch.project
@@ -306,26 +306,7 @@ def test_aging_hours_count_from_each_devices_first_scan_in_each_study(world):
     offsets_s = [-3600.0, 0.000001, 1800.25, 3 * 3600 + 0.5, 7 * 3600 + 1.000003, 50 * 3600.0]
     pces = [12.0, None, 11.9, 11.2, 10.1, 8.0]
     for k, (offset, pce) in enumerate(zip(offsets_s, pces, strict=True)):
-        raw = RawFile.objects.create(sha256=f"{k + 1:064x}", size_bytes=1, file=f"raw/{k}")
-        at = start + timedelta(seconds=offset)
-        m = Measurement.objects.create(
-            project=project,
-            code=f"M-{k}",
-            kind="jv",
-            device=device,
-            raw_file=raw,
-            original_filename="x.txt",
-            status="succeeded",
-            measured_at=at,
-        )
-        JVResult.objects.create(
-            measurement=m,
-            device=device,
-            measured_at=at,
-            analysis_version="t",
-            scan_direction="reverse",
-            pce_percent=pce,
-        )
+        stored_jv(device, start + timedelta(seconds=offset), k, pce_percent=pce)
     series = aging_rows(StabilityStudy.objects.all(), "reverse", "pce_percent")
     for study, first in ((early, 1), (late, 4)):
         times = [start + timedelta(seconds=s) for s in offsets_s]

@@ -260,3 +260,15 @@ def test_every_result_is_ready_to_store(path):
             assert values.dtype == np.float64 and values.ndim == 1
             assert not any(np.shares_memory(values, other) for other in seen)
             seen.append(values)
+
+
+@pytest.mark.parametrize("cut", range(1, 8))
+def test_a_head_cut_inside_a_character_keeps_the_text_utf8_not_cp1252(cut):
+    from measurements.parsers._text import decode_head
+
+    data = ("Wavelength (µm)\tT (°C)\n" * 50).encode()
+    head = decode_head(data, len("Wavelength (µm)\tT (°C)\n".encode()) * 3 + cut)
+    assert "Âµ" not in head and "Â°" not in head
+    assert head.startswith("Wavelength (µm)\tT (°C)\n" * 3)
+    utf16 = ("Wavelength (µm)\n" * 20).encode("utf-16")
+    assert decode_head(utf16, 41).startswith("Wavelength (µm)")
